@@ -15,9 +15,10 @@
 #define START_TIMEOUT_MS 5000
 
 bool ferry_check_verdict(const struct ferry_helper_info *info, const struct ferry_proc_report *r,
-			 bool must_clear_bounding, char *why, size_t whylen)
+			 bool root, char *why, size_t whylen)
 {
-	uint64_t keep = info->caps;
+	/* Started by an ordinary user, a helper has no capability to keep. */
+	uint64_t keep = root ? info->caps : 0;
 
 	if (r->seccomp != 2)
 		snprintf(why, whylen, "Seccomp is %d, not 2 (filter)", r->seccomp);
@@ -31,7 +32,7 @@ bool ferry_check_verdict(const struct ferry_helper_info *info, const struct ferr
 	else if (r->cap_prm != keep || r->cap_eff != keep)
 		snprintf(why, whylen, "CapPrm %016" PRIx64 " / CapEff %016" PRIx64
 			 ", keep-set is %016" PRIx64, r->cap_prm, r->cap_eff, keep);
-	else if (must_clear_bounding && (r->cap_bnd & ~keep))
+	else if (root && (r->cap_bnd & ~keep))
 		snprintf(why, whylen, "CapBnd %016" PRIx64 " holds more than the keep-set %016" PRIx64,
 			 r->cap_bnd, keep);
 	else
@@ -88,6 +89,7 @@ static bool judge(struct check_slot *s, struct ferry_proc_report *rep, char *why
 		snprintf(why, len, "%s: /proc unreadable", s->h.info->name);
 		return false;
 	}
+	ferry_proc_report_ns_fallback(rep, s->h.chan.peer_hello.namespaces);
 	return ferry_check_verdict(s->h.info, rep, geteuid() == 0, why, len);
 }
 

@@ -16,12 +16,13 @@
 /*
  * ferry_check_verdict - is @r what @info's helper must look like?
  * Seccomp filter mode, no_new_privs, empty inheritable and ambient sets,
- * permitted and effective equal to the keep-set, and (when the kernel let
- * the helper shrink it) a bounding set inside the keep-set.
+ * permitted and effective equal to the keep-set (empty when the broker is
+ * not @root: there is nothing to keep), and, for a @root broker, a
+ * bounding set inside the keep-set.
  * Return true, or false with @why naming the first fault.
  */
 bool ferry_check_verdict(const struct ferry_helper_info *info, const struct ferry_proc_report *r,
-			 bool must_clear_bounding, char *why, size_t whylen);
+			 bool root, char *why, size_t whylen);
 
 /*
  * ferry_check_sandbox - the whole --check-sandbox run, printed to @out as

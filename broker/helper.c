@@ -22,9 +22,13 @@
 #include "log.h"
 #include "util.h"
 
-/* Sanitizer runtimes read their options from the environment. */
+/*
+ * UBSan reads its options from the environment. ASAN_OPTIONS stays out:
+ * helpers turn LeakSanitizer off (helpers/common.c), and a forwarded
+ * detect_leaks=1 would turn it back on, to be killed at exit by seccomp.
+ */
 #if FERRY_SANITIZED
-#define SANITIZER_ENV "ASAN_OPTIONS", "UBSAN_OPTIONS",
+#define SANITIZER_ENV "UBSAN_OPTIONS",
 #else
 #define SANITIZER_ENV
 #endif
@@ -266,8 +270,10 @@ int ferry_helper_start(struct ferry_loop *loop, enum ferry_helper_id id,
 	r = ferry_chan_init(&h->chan, h->child.chan_fd, info->name, info->specs, info->nspecs, h);
 	h->child.chan_fd = -1;	/* the channel owns it now */
 	h->chan.nonblock = true;
-	if (r == 0)
-		r = ferry_chan_send_hello(&h->chan, "ferryd", 0, 0);
+	/* A helper that died at once is reported through its pidfd, with its cause. */
+	if (r == 0 && (r = ferry_chan_send_hello(&h->chan, "ferryd", 0, 0)) < 0 &&
+	    (r == -EPIPE || r == -ECONNRESET))
+		r = 0;
 	if (r == 0)
 		r = ferry_loop_add(loop, h->chan.fd, EPOLLIN, on_chan, h);
 	if (r == 0)

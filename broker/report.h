@@ -16,6 +16,8 @@
 
 #include <json-c/json.h>
 
+#include "filter.h"
+
 #define FERRY_REPORT_NS 8	/* user net ipc mnt pid uts cgroup time */
 
 struct ferry_rlim_value {
@@ -36,6 +38,7 @@ struct ferry_proc_report {
 	/* /proc/PID/ns/X compared with the broker's own */
 	const char *ns_names[FERRY_REPORT_NS];
 	int ns_new[FERRY_REPORT_NS];	/* 1 new, 0 shared, -1 unreadable */
+	const char *ns_source;		/* "kernel", or "helper" (its hello) */
 	/* /proc/PID/limits */
 	struct ferry_rlim_value nofile, nproc, core, fsize;
 	/* seccomp filter */
@@ -57,29 +60,19 @@ int ferry_proc_status_parse(const char *text, struct ferry_proc_report *r);
 int ferry_proc_limits_parse(const char *text, struct ferry_proc_report *r);
 
 /*
- * ferry_bpf_count_allowed - run a classic-BPF seccomp program for every
- * x86_64 syscall number (all arguments 0, instruction pointer 0) and count
- * those it answers with SECCOMP_RET_ALLOW. Return the count, or -EINVAL
- * for a program that is malformed (bad jump, bad opcode, no return).
- */
-struct sock_filter;
-int ferry_bpf_count_allowed(const struct sock_filter *prog, size_t len);
-
-/*
- * ferry_seccomp_count_allowed - read the seccomp filter of process @pid
- * through PTRACE_SECCOMP_GET_FILTER (needs CAP_SYS_ADMIN; the process is
- * stopped briefly and released) and count what it allows. With several
- * filters, a syscall counts when every filter allows it.
- * Return the count or -errno with @why set.
- */
-int ferry_seccomp_count_allowed(pid_t pid, char *why, size_t whylen);
-
-/*
  * ferry_proc_report_read - fill @r for @pid. @helper_filter_syscalls is the
  * helper's own account from its hello, used only when the kernel's copy
  * cannot be read. Return 0 or -errno (the process is gone).
  */
 int ferry_proc_report_read(pid_t pid, int helper_filter_syscalls, struct ferry_proc_report *r);
+
+/*
+ * ferry_proc_report_ns_fallback - where /proc/PID/ns was unreadable (a
+ * non-dumpable helper read by a non-root broker), take the helper's own
+ * account from its hello: @claimed is its FERRY_NS_* bits, and it never
+ * enters the namespaces those bits cannot name.
+ */
+void ferry_proc_report_ns_fallback(struct ferry_proc_report *r, uint32_t claimed);
 
 /* Print @r as an indented human-readable block under a "NAME (pid N)" line. */
 void ferry_proc_report_print(FILE *out, const char *name, const struct ferry_proc_report *r);

@@ -12,11 +12,6 @@
 #include "log.h"
 #include "util.h"
 
-/* Exit statuses a broker can tell apart. */
-#define EXIT_USAGE 2
-#define EXIT_SANDBOX 3
-#define EXIT_PROTOCOL 4
-
 /*
  * #syscalls of every helper's message loop. Syscalls used only before the
  * filter is loaded (the sandbox stages themselves) are not listed.
@@ -24,6 +19,7 @@
 const struct ferry_syscall ferry_helper_base_syscalls[] = {
 	{ "recvmsg", "receive broker messages with their fds", 0 },
 	{ "sendmsg", "send replies, events and the hello", 0 },
+	{ "poll", "tell an empty packet from the broker hanging up", 0 },
 	{ "close", "drop fds a request is done with", 0 },
 	{ "fstat", "check a received fd's type before use", 0 },
 	{ "newfstatat", "glibc's fstat is fstatat(fd, \"\", AT_EMPTY_PATH)", 0 },
@@ -129,14 +125,25 @@ static void parse_args(int argc, char **argv, const char *name, struct ferry_san
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'u')
-			ferry_die(EXIT_USAGE, "usage: %s [--user UID:GID] (started by ferryd, channel on fd 3)",
+			ferry_die(FERRY_EXIT_USAGE, "usage: %s [--user UID:GID] (started by ferryd, channel on fd 3)",
 				  name);
 		if (ferry_parse_ids(optarg, &ids->uid, &ids->gid) < 0)
-			ferry_die(EXIT_USAGE, "--user '%s': expected UID:GID", optarg);
+			ferry_die(FERRY_EXIT_USAGE, "--user '%s': expected UID:GID", optarg);
 		ids->set = true;
 	}
 	if (optind != argc)
-		ferry_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+		ferry_die(FERRY_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+}
+
+int ferry_helper_serve(struct ferry_chan *chan, void *ctx)
+{
+	int r;
+
+	while ((r = ferry_chan_process(chan)) > 0)
+		;
+	if (r < 0)
+		ferry_die(FERRY_EXIT_PROTOCOL, "%s", chan->err);
+	return 0;
 }
 
 int ferry_helper_main(int argc, char **argv, const struct ferry_helper_def *def)
@@ -153,22 +160,20 @@ int ferry_helper_main(int argc, char **argv, const struct ferry_helper_def *def)
 	ferry_log_set_ident(name);
 	parse_args(argc, argv, name, &ids);
 	if (ARRAY_SIZE(common_specs) + def->nspecs > MAX_SPECS)
-		ferry_die(EXIT_PROTOCOL, "message table too large");
+		ferry_die(FERRY_EXIT_PROTOCOL, "message table too large");
 	for (size_t i = 0; i < ARRAY_SIZE(common_specs); i++)
 		specs[n++] = common_specs[i];
 	for (size_t i = 0; i < def->nspecs; i++)
 		specs[n++] = def->specs[i];
 
 	if (ferry_sandbox_apply(def->profile, &ids, &rep, err, sizeof(err)) < 0)
-		ferry_die(EXIT_SANDBOX, "sandbox: %s", err);
+		ferry_die(FERRY_EXIT_SANDBOX, "sandbox: %s", err);
 
 	if (ferry_chan_init(&chan, FERRY_CHANNEL_FD, "ferryd", specs, n, def->ctx) < 0)
-		ferry_die(EXIT_PROTOCOL, "out of memory");
-	r = ferry_chan_send_hello(&chan, name, rep.filter_syscalls, rep.namespaces);
-	while (r >= 0 && (r = ferry_chan_process(&chan)) > 0)
-		;
-	if (r < 0)
-		ferry_die(EXIT_PROTOCOL, "%s", chan.err);
+		ferry_die(FERRY_EXIT_PROTOCOL, "out of memory");
+	if (ferry_chan_send_hello(&chan, name, rep.filter_syscalls, rep.namespaces) < 0)
+		ferry_die(FERRY_EXIT_PROTOCOL, "%s", chan.err);
+	r = def->run ? def->run(&chan, def->ctx) : ferry_helper_serve(&chan, def->ctx);
 	ferry_chan_close(&chan);
-	return 0;
+	return r;
 }

@@ -9,6 +9,11 @@
 #include "channel.h"
 #include "sandbox.h"
 
+/* Exit statuses a broker can tell apart. */
+#define FERRY_EXIT_USAGE 2
+#define FERRY_EXIT_SANDBOX 3
+#define FERRY_EXIT_PROTOCOL 4
+
 /* The syscalls every helper's loop needs; each helper adds its own. */
 extern const struct ferry_syscall ferry_helper_base_syscalls[];
 
@@ -17,11 +22,24 @@ struct ferry_helper_def {
 	const struct ferry_msg_spec *specs;	/* the helper's own messages */
 	size_t nspecs;
 	void *ctx;
+	/*
+	 * The helper's own main loop, run after the hello when it waits on
+	 * more than the channel; NULL runs ferry_helper_serve(). Returns the
+	 * exit status.
+	 */
+	int (*run)(struct ferry_chan *chan, void *ctx);
 };
 
 /*
+ * ferry_helper_serve - the default main loop: answer messages, blocking,
+ * until the broker closes the channel. Returns 0; dies on a protocol failure.
+ */
+int ferry_helper_serve(struct ferry_chan *chan, void *ctx);
+
+/*
  * ferry_helper_main - run a helper: parse --user, apply the sandbox, say
- * hello on fd 3, then answer messages until the broker closes the channel.
+ * hello on fd 3, then run its main loop (by default: answer messages until
+ * the broker closes the channel).
  * Returns the process exit status; dies on a sandbox or protocol failure.
  */
 int ferry_helper_main(int argc, char **argv, const struct ferry_helper_def *def);

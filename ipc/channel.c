@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -202,7 +203,7 @@ static const struct ferry_msg_spec *find_spec(const struct ferry_chan *chan, uin
 static int check_frame(struct ferry_chan *chan, const struct ferry_wire_hdr *h,
 		       size_t len, unsigned nfds, int msg_flags)
 {
-	if (msg_flags & MSG_CTRUNC)
+	if ((msg_flags & MSG_CTRUNC) || nfds > FERRY_WIRE_MAX_FDS)
 		return fail(chan, -EPROTO, "control data truncated: more fds than the %u a message may carry",
 			    FERRY_WIRE_MAX_FDS);
 	if ((msg_flags & MSG_TRUNC) || len > FERRY_WIRE_MAX_PACKET)
@@ -333,6 +334,17 @@ static int collect_fds(struct ferry_chan *chan, struct msghdr *mh, int *fds, uns
 	return r;
 }
 
+/*
+ * recvmsg() returns 0 both at EOF and for an empty packet, which a peer
+ * can send on purpose; only a hung-up socket is EOF.
+ */
+static bool peer_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
+}
+
 int ferry_chan_recv(struct ferry_chan *chan, struct ferry_msg *out)
 {
 	union {
@@ -365,7 +377,7 @@ int ferry_chan_recv(struct ferry_chan *chan, struct ferry_msg *out)
 	r = collect_fds(chan, &mh, fds, &nfds);
 	if (r < 0)
 		return r;
-	if (n == 0 && nfds == 0)
+	if (n == 0 && nfds == 0 && peer_hung_up(chan->fd))
 		return 0;
 	r = ferry_chan_parse(chan, chan->rx, (size_t)n, fds, nfds, mh.msg_flags, out);
 	return r < 0 ? r : 1;

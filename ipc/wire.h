@@ -70,6 +70,26 @@ enum ferry_msg_type {
 	 */
 	FERRY_MSG_TEST_SYSCALL = 7,
 	FERRY_MSG_SYSCALL_RESULT = 8,
+
+	/*
+	 * ferry-monitor. The broker never sees QMP text: the helper turns
+	 * typed requests into QMP commands and QEMU's answers and events
+	 * into typed replies and events (layouts in ipc/monitor-proto.h).
+	 *
+	 * MON_ATTACH (request, 1 fd: QEMU's monitor socket): read the
+	 * greeting, negotiate capabilities. Reply MON_ATTACHED.
+	 * MON_COMMAND (request): one typed QMP command. Reply MON_RESULT, or
+	 * ERROR carrying QEMU's error class and description.
+	 * MON_EVENT (event): one QEMU event, typed.
+	 * MON_CLOSED (event): the monitor connection ended (QEMU hung up, or
+	 * broke the protocol); the helper exits right after sending it.
+	 */
+	FERRY_MSG_MON_ATTACH = 16,
+	FERRY_MSG_MON_ATTACHED = 17,
+	FERRY_MSG_MON_COMMAND = 18,
+	FERRY_MSG_MON_RESULT = 19,
+	FERRY_MSG_MON_EVENT = 20,
+	FERRY_MSG_MON_CLOSED = 21,
 };
 
 /* Namespace bits carried in HELLO. */

@@ -169,9 +169,17 @@ static int set_ids(const struct ferry_profile *p, const struct ferry_sandbox_ids
 /* Stage 5, and again after entering a user namespace. */
 static int clear_caps(const struct ferry_profile *p, char *err, size_t errlen)
 {
+	bool held[64] = { false };
+
+	/* Keep only what is held: a helper of an ordinary user has nothing to keep. */
+	capng_get_caps_process();
+	for (const struct ferry_cap *c = p->keep_caps; c && c->cap >= 0; c++)
+		if (c->cap < 64)
+			held[c->cap] = capng_have_capability(CAPNG_PERMITTED, (unsigned)c->cap);
 	capng_clear(CAPNG_SELECT_CAPS);
 	for (const struct ferry_cap *c = p->keep_caps; c && c->cap >= 0; c++)
-		if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, (unsigned)c->cap) < 0)
+		if (c->cap >= 64 || (held[c->cap] &&
+		    capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, (unsigned)c->cap) < 0))
 			return stage_fail(err, errlen, -EINVAL, "capabilities: unknown capability %d",
 					  c->cap);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0)

@@ -18,7 +18,7 @@ fi
 
 declare -A extra=(
 	[wire]="ipc/channel.c ipc/codec.c util/util.c"
-	[report]="broker/report.c util/util.c -ljson-c -lselinux"
+	[report]="broker/report.c broker/filter.c util/util.c -ljson-c -lselinux"
 )
 for t in "${targets[@]}"; do
 	out=tests/fuzz/out/$t

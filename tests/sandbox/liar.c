@@ -55,10 +55,12 @@ int main(int argc, char **argv)
 		hello_hdr(&h, FERRY_WIRE_MAX_PAYLOAD + 1);
 		raw(&h, sizeof(h));
 	} else if (strcmp(mode, "exit3") == 0) {
+		ferry_chan_close(&chan);
 		return 3;
 	}
 	/* Wait to be killed, or for the broker to hang up. */
 	while (read(3, buf, sizeof(buf)) > 0)
 		;
+	ferry_chan_close(&chan);
 	return 0;
 }
