@@ -20,6 +20,7 @@
 
 #include "helper.h"
 #include "log.h"
+#include "monitor-proto.h"
 #include "util.h"
 
 /*
@@ -35,14 +36,29 @@
 static const char *const helper_env[] = { SANITIZER_ENV NULL };
 
 static int on_reply(struct ferry_chan *chan, struct ferry_msg *msg, void *ctx);
+static int on_event(struct ferry_chan *chan, struct ferry_msg *msg, void *ctx);
 
 /* What any helper may send: the answers to the common requests. */
-static const struct ferry_msg_spec reply_specs[] = {
-	{ FERRY_MSG_PONG, "PONG", 8, 8, 0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply },
-	{ FERRY_MSG_ERROR, "ERROR", 9, 2048, 0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply },
-	{ FERRY_MSG_FD_INFO, "FD_INFO", 8, 8, 0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply },
-	{ FERRY_MSG_SYSCALL_RESULT, "SYSCALL_RESULT", 8, 8, 0, FERRY_SPEC_REPLY,
-	  FERRY_PHASES_ANY, on_reply },
+#define COMMON_REPLY_SPECS \
+	{ FERRY_MSG_PONG, "PONG", 8, 8, 0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply }, \
+	{ FERRY_MSG_ERROR, "ERROR", 9, 2048, 0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply }, \
+	{ FERRY_MSG_FD_INFO, "FD_INFO", 8, 8, 0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply }, \
+	{ FERRY_MSG_SYSCALL_RESULT, "SYSCALL_RESULT", 8, 8, 0, FERRY_SPEC_REPLY, \
+	  FERRY_PHASES_ANY, on_reply }
+
+static const struct ferry_msg_spec reply_specs[] = { COMMON_REPLY_SPECS };
+
+/* ferry-monitor: typed QMP answers and events (ipc/monitor-proto.h). */
+static const struct ferry_msg_spec monitor_specs[] = {
+	COMMON_REPLY_SPECS,
+	{ FERRY_MSG_MON_ATTACHED, "MON_ATTACHED", FERRY_MON_ATTACHED_MIN, FERRY_MON_ATTACHED_MAX,
+	  0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply },
+	{ FERRY_MSG_MON_RESULT, "MON_RESULT", FERRY_MON_RESULT_MIN, FERRY_MON_RESULT_MAX,
+	  0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply },
+	{ FERRY_MSG_MON_EVENT, "MON_EVENT", FERRY_MON_EVENT_MIN, FERRY_MON_EVENT_MAX,
+	  0, FERRY_SPEC_EVENT, FERRY_PHASES_ANY, on_event },
+	{ FERRY_MSG_MON_CLOSED, "MON_CLOSED", FERRY_MON_CLOSED_MIN, FERRY_MON_CLOSED_MAX,
+	  0, FERRY_SPEC_EVENT, FERRY_PHASES_ANY, on_event },
 };
 
 #define CAP_BIT(c) (1ull << (c))
@@ -50,7 +66,7 @@ static const struct ferry_msg_spec reply_specs[] = {
 /* The caps column is what the broker checks a running helper against. */
 const struct ferry_helper_info ferry_helper_table[FERRY_HELPER_COUNT] = {
 	[FERRY_HELPER_MONITOR] = { "ferry-monitor", helper_env, 0,
-				   reply_specs, ARRAY_SIZE(reply_specs) },
+				   monitor_specs, ARRAY_SIZE(monitor_specs) },
 	[FERRY_HELPER_TUNNEL] = { "ferry-tunnel", helper_env, 0,
 				  reply_specs, ARRAY_SIZE(reply_specs) },
 	[FERRY_HELPER_COMPRESS] = { "ferry-compress", helper_env, 0,
@@ -115,6 +131,15 @@ static int on_reply(struct ferry_chan *chan, struct ferry_msg *msg, void *ctx)
 	return 0;
 }
 
+static int on_event(struct ferry_chan *chan, struct ferry_msg *msg, void *ctx)
+{
+	struct ferry_helper *h = ctx;
+
+	if (h->on_event)
+		h->on_event(h, msg, h->event_data);
+	return 0;
+}
+
 /* Every call still waiting learns that no reply will come. */
 static void fail_calls(struct ferry_helper *h)
 {
@@ -169,6 +194,9 @@ static void on_chan(struct ferry_loop *loop, int fd, uint32_t events, void *data
 			return;
 		if (r <= 0)
 			break;
+		/* A callback shut the helper down: its channel is gone. */
+		if (h->chan.fd < 0)
+			return;
 		if (!h->ready && h->chan.phase == FERRY_PHASE_READY) {
 			if (strcmp(h->chan.peer_hello.name, h->info->name) != 0) {
 				protocol_error(h, "HELLO names another helper");

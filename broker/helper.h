@@ -60,6 +60,14 @@ struct ferry_helper {
 	struct ferry_helper_call calls[FERRY_CHAN_MAX_PENDING];
 	void (*on_exit)(struct ferry_helper *h, void *data);
 	void *exit_data;
+	/*
+	 * Optional: runs for every event the helper's table admits (the
+	 * monitor's MON_EVENT and MON_CLOSED, say). Set it right after
+	 * ferry_helper_start(); the payload is the helper's word, to be
+	 * decoded and checked by the callback.
+	 */
+	void (*on_event)(struct ferry_helper *h, const struct ferry_msg *msg, void *data);
+	void *event_data;
 	char errbuf[512];		/* partial stderr line */
 	size_t errlen;
 };

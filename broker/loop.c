@@ -44,6 +44,16 @@ int ferry_loop_add(struct ferry_loop *loop, int fd, uint32_t events, ferry_loop_
 	return 0;
 }
 
+int ferry_loop_mod(struct ferry_loop *loop, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events };
+
+	if (fd < 0 || fd >= FERRY_LOOP_MAX_FD || !loop->src[fd].cb)
+		return -ENOENT;
+	ev.data.u64 = (uint64_t)loop->src[fd].gen << 32 | (uint32_t)fd;
+	return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
 void ferry_loop_del(struct ferry_loop *loop, int fd)
 {
 	if (fd < 0 || fd >= FERRY_LOOP_MAX_FD || !loop->src[fd].cb)

@@ -33,6 +33,8 @@ int ferry_loop_init(struct ferry_loop *loop);
 void ferry_loop_fini(struct ferry_loop *loop);
 /* Watch @fd for @events (EPOLLIN...). Return 0 or -errno. */
 int ferry_loop_add(struct ferry_loop *loop, int fd, uint32_t events, ferry_loop_cb cb, void *data);
+/* Change the events watched on @fd. Return 0 or -errno. */
+int ferry_loop_mod(struct ferry_loop *loop, int fd, uint32_t events);
 /* Stop watching @fd; safe from inside any callback. The fd is not closed. */
 void ferry_loop_del(struct ferry_loop *loop, int fd);
 /* Wait up to @timeout_ms (-1: forever) and run what is ready. Return events run or -errno. */

@@ -5,13 +5,15 @@
  * posix_spawn() does the fork and exec (glibc uses clone(CLONE_VFORK), so
  * no copy of the broker's memory runs anything but the exec, and an exec
  * failure comes back as an error instead of a mystery exit). Its file
- * actions give the child exactly fds 0-3 and close everything above.
+ * actions give the child exactly the fds it is meant to have (a helper:
+ * 0-3; QEMU: 0-2 and its monitor) and close everything above.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,39 +75,43 @@ static size_t build_env(const char *const *allow, char **envp, size_t max)
 	return n;
 }
 
-/*
- * The file actions below dup onto 0-3 in order; a source fd that itself
- * sat in 0-3 could be overwritten before its turn. Move it above 3.
- */
-static int above_fixed(int *fd)
-{
-	int n;
+#define MAX_MAP 16
 
-	if (*fd > FERRY_CHANNEL_FD)
-		return 0;
-	n = fcntl(*fd, F_DUPFD_CLOEXEC, FERRY_CHANNEL_FD + 1);
-	if (n < 0)
-		return -errno;
-	close(*fd);
-	*fd = n;
+/*
+ * The file actions dup onto the child's fd numbers in order; a source fd
+ * that itself sat in that range could be overwritten before its turn.
+ * Such sources are first copied above @top (the copies close on exec).
+ */
+static int lift_sources(struct ferry_spawn_fd *map, size_t n, int top, int *lifted)
+{
+	for (size_t i = 0; i < n; i++) {
+		lifted[i] = -1;
+		if (map[i].parent_fd > top)
+			continue;
+		lifted[i] = fcntl(map[i].parent_fd, F_DUPFD_CLOEXEC, top + 1);
+		if (lifted[i] < 0)
+			return -errno;
+		map[i].parent_fd = lifted[i];
+	}
 	return 0;
 }
 
-static int file_actions(posix_spawn_file_actions_t *fa, int devnull, int errw, int chan)
+static int file_actions(posix_spawn_file_actions_t *fa, const struct ferry_spawn_fd *map,
+			size_t n, int top)
 {
 	int r;
 
 	if ((r = posix_spawn_file_actions_init(fa)) != 0)
 		return -r;
-	if ((r = posix_spawn_file_actions_adddup2(fa, devnull, 0)) != 0 ||
-	    (r = posix_spawn_file_actions_adddup2(fa, devnull, 1)) != 0 ||
-	    (r = posix_spawn_file_actions_adddup2(fa, errw, 2)) != 0 ||
-	    (r = posix_spawn_file_actions_adddup2(fa, chan, FERRY_CHANNEL_FD)) != 0 ||
-	    (r = posix_spawn_file_actions_addclosefrom_np(fa, FERRY_CHANNEL_FD + 1)) != 0) {
-		posix_spawn_file_actions_destroy(fa);
-		return -r;
-	}
+	for (size_t i = 0; i < n; i++)
+		if ((r = posix_spawn_file_actions_adddup2(fa, map[i].parent_fd, map[i].child_fd)) != 0)
+			goto fail;
+	if ((r = posix_spawn_file_actions_addclosefrom_np(fa, top + 1)) != 0)
+		goto fail;
 	return 0;
+fail:
+	posix_spawn_file_actions_destroy(fa);
+	return -r;
 }
 
 static int spawn_attrs(posix_spawnattr_t *at)
@@ -117,7 +123,7 @@ static int spawn_attrs(posix_spawnattr_t *at)
 	sigfillset(&all);
 	if ((r = posix_spawnattr_init(at)) != 0)
 		return -r;
-	/* A helper starts with default dispositions and nothing blocked. */
+	/* A child starts with default dispositions and nothing blocked. */
 	if ((r = posix_spawnattr_setflags(at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0 ||
 	    (r = posix_spawnattr_setsigmask(at, &none)) != 0 ||
 	    (r = posix_spawnattr_setsigdefault(at, &all)) != 0) {
@@ -127,14 +133,66 @@ static int spawn_attrs(posix_spawnattr_t *at)
 	return 0;
 }
 
-int ferry_spawn(const struct ferry_spawn_req *req, struct ferry_child *out,
-		char *err, size_t errlen)
+/* Complete @in with /dev/null on any of 0-2 it leaves out; return the highest child fd. */
+static int full_map(const struct ferry_spawn_fd *in, size_t nin, int devnull,
+		    struct ferry_spawn_fd *map, size_t *n)
 {
-	_cleanup_close_ int devnull = -1, errr = -1, errw = -1, mine = -1, theirs = -1;
+	int top = 2;
+
+	*n = 0;
+	for (int fd = 0; fd <= 2; fd++) {
+		bool given = false;
+
+		for (size_t i = 0; i < nin; i++)
+			given |= in[i].child_fd == fd;
+		if (!given)
+			map[(*n)++] = (struct ferry_spawn_fd){ devnull, fd };
+	}
+	for (size_t i = 0; i < nin; i++) {
+		map[(*n)++] = in[i];
+		if (in[i].child_fd > top)
+			top = in[i].child_fd;
+	}
+	return top;
+}
+
+static int do_spawn(const struct ferry_spawn_req *req, const struct ferry_spawn_fd *in,
+		    size_t nin, pid_t *pid)
+{
+	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct ferry_spawn_fd map[MAX_MAP];
+	int lifted[MAX_MAP];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	char *envp[MAX_ENV];
-	int sv[2], ep[2];
+	size_t n;
+	int top, r;
+
+	if (devnull < 0)
+		return -errno;
+	if (nin + 3 > MAX_MAP)
+		return -E2BIG;
+	top = full_map(in, nin, devnull, map, &n);
+	build_env(req->env_allow, envp, MAX_ENV);
+	r = lift_sources(map, n, top, lifted);
+	if (r == 0)
+		r = file_actions(&fa, map, n, top);
+	if (r == 0 && (r = spawn_attrs(&at)) < 0)
+		posix_spawn_file_actions_destroy(&fa);
+	if (r == 0) {
+		r = -posix_spawn(pid, req->path, &fa, &at, req->argv, envp);
+		posix_spawn_file_actions_destroy(&fa);
+		posix_spawnattr_destroy(&at);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (lifted[i] >= 0)
+			close(lifted[i]);
+	return r;
+}
+
+int ferry_spawn_process(const struct ferry_spawn_req *req, const struct ferry_spawn_fd *map,
+			size_t nmap, struct ferry_child *out, char *err, size_t errlen)
+{
 	pid_t pid;
 	int r;
 
@@ -143,10 +201,37 @@ int ferry_spawn(const struct ferry_spawn_req *req, struct ferry_child *out,
 	r = check_binary(req->path, err, errlen);
 	if (r < 0)
 		return r;
-	build_env(req->env_allow, envp, MAX_ENV);
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		snprintf(err, errlen, "spawn %s: %s", req->path, strerror(errno));
+	r = do_spawn(req, map, nmap, &pid);
+	if (r < 0) {
+		snprintf(err, errlen, "spawn %s: %s", req->path, strerror(-r));
+		return r;
+	}
+	out->pid = pid;
+	out->pidfd = pidfd_open(pid, 0);
+	if (out->pidfd < 0) {
+		r = -errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		out->pid = -1;
+		snprintf(err, errlen, "pidfd for %s: %s", req->path, strerror(-r));
+		return r;
+	}
+	fcntl(out->pidfd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+int ferry_spawn(const struct ferry_spawn_req *req, struct ferry_child *out,
+		char *err, size_t errlen)
+{
+	_cleanup_close_ int mine = -1, theirs = -1, errr = -1, errw = -1;
+	struct ferry_spawn_fd map[2];
+	int sv[2], ep[2];
+	int r;
+
+	out->pid = -1;
+	out->pidfd = out->chan_fd = out->err_fd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err, errlen, "spawn %s: socketpair: %s", req->path, strerror(errno));
 		return -errno;
 	}
 	mine = sv[0];
@@ -157,35 +242,14 @@ int ferry_spawn(const struct ferry_spawn_req *req, struct ferry_child *out,
 	}
 	errr = ep[0];
 	errw = ep[1];
-	if ((r = above_fixed(&devnull)) < 0 || (r = above_fixed(&errw)) < 0 ||
-	    (r = above_fixed(&theirs)) < 0)
-		goto fail;
-	if ((r = file_actions(&fa, devnull, errw, theirs)) < 0)
-		goto fail;
-	if ((r = spawn_attrs(&at)) < 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		goto fail;
-	}
-	r = -posix_spawn(&pid, req->path, &fa, &at, req->argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	map[0] = (struct ferry_spawn_fd){ errw, 2 };
+	map[1] = (struct ferry_spawn_fd){ theirs, FERRY_CHANNEL_FD };
+	r = ferry_spawn_process(req, map, 2, out, err, errlen);
 	if (r < 0)
-		goto fail;
-	out->pid = pid;
-	out->pidfd = pidfd_open(pid, 0);
-	if (out->pidfd < 0) {
-		r = -errno;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		goto fail;
-	}
-	fcntl(out->pidfd, F_SETFD, FD_CLOEXEC);
+		return r;
 	out->chan_fd = steal_fd(&mine);
 	out->err_fd = steal_fd(&errr);
 	return 0;
-fail:
-	snprintf(err, errlen, "spawn %s: %s", req->path, strerror(-r));
-	return r;
 }
 
 void ferry_exit_describe(const siginfo_t *si, char *buf, size_t len)

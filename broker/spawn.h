@@ -40,6 +40,22 @@ int ferry_child_reap(struct ferry_child *c, char *desc, size_t desclen);
 /* Describe a waitid() result in words. */
 void ferry_exit_describe(const siginfo_t *si, char *buf, size_t len);
 
+/* One fd the child gets: @parent_fd becomes the child's @child_fd. */
+struct ferry_spawn_fd {
+	int parent_fd;
+	int child_fd;
+};
+
+/*
+ * ferry_spawn_process - start @path with exactly the fds in @map (0, 1 and
+ * 2 among them, or they are /dev/null) and nothing above the highest one,
+ * default signals and only the allowed environment; for processes that are
+ * not helpers (QEMU). @out gets pid and pidfd; its other fds are -1.
+ * Return 0 or -errno with @err set.
+ */
+int ferry_spawn_process(const struct ferry_spawn_req *req, const struct ferry_spawn_fd *map,
+			size_t nmap, struct ferry_child *out, char *err, size_t errlen);
+
 /* Close the child's fds (it is not killed or reaped). */
 void ferry_child_close(struct ferry_child *c);
 

@@ -23,7 +23,7 @@ const struct ferry_syscall ferry_helper_base_syscalls[] = {
 	{ "close", "drop fds a request is done with", 0 },
 	{ "fstat", "check a received fd's type before use", 0 },
 	{ "newfstatat", "glibc's fstat is fstatat(fd, \"\", AT_EMPTY_PATH)", 0 },
-	{ "fcntl", "read a received fd's status flags (F_GETFL)", 0 },
+	{ "fcntl", "read a received fd's status flags (F_GETFL), set O_NONBLOCK (F_SETFL)", 0 },
 	{ "brk", "malloc", 0 },
 	{ "mmap", "malloc of large blocks", 0 },
 	{ "munmap", "free of large blocks", 0 },

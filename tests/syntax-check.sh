@@ -4,8 +4,8 @@
 set -uo pipefail
 cd "$1"
 
-# Production code: what ends up in ferryd and the helpers.
-prod=(broker helpers ipc policy util)
+# Production code: what ends up in ferryd, the helpers and ferryctl.
+prod=(broker client helpers ipc policy util)
 fail=0
 
 rule() {

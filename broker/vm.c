@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vm.c - running a domain.
+ *
+ * Start: the broker binds a listening socket at PRIVATE_DIR/monitor.sock,
+ * spawns QEMU paused (-S) with that socket as its fd 3 and its output in
+ * the domain's log, connects to the socket itself, and hands the connected
+ * fd to a fresh ferry-monitor. The broker never reads QMP: it asks the
+ * helper for typed commands and hears typed events. Once the helper has
+ * attached, the vCPUs are resumed (unless the client asked for paused).
+ * The socket stays in the private dir, so a broker that restarts can reach
+ * the same QEMU again.
+ *
+ * Stop: QEMU's exit is seen on its pidfd at once; the reason is what the
+ * broker knows of it: it was destroyed, the guest shut down, it never got
+ * going (failed), or it crashed. The domain is shut off before anything
+ * else happens, then the helper, which sees the monitor close, is reaped.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "hv/driver.h"
+#include "log.h"
+#include "monitor-proto.h"
+#include "util.h"
+#include "vm.h"
+
+#define ATTACH_TIMEOUT_MS 30000
+#define COMMAND_TIMEOUT_MS 10000
+#define KILL_GRACE_S 5
+#define MAX_WAITERS 8
+
+struct ferry_vm {
+	struct ferry_daemon *d;
+	struct ferry_domain *dom;	/* NULL once QEMU is gone */
+	char name[FERRY_DOMAIN_NAME_MAX + 1];
+	struct ferry_child qemu;
+	bool qemu_exited;
+	bool watched;			/* its pidfd is on the loop */
+	struct ferry_helper mon;
+	bool mon_started, mon_attached, mon_broken;
+	bool mon_eof;			/* QEMU closed the monitor: it is on its way out */
+	char mon_why[320];
+	char qemu_version[32];
+	const char *accel;
+	char privdir[PATH_MAX];
+	int qmp_fd;			/* connected, until handed to the helper */
+	int timer_fd;
+	bool starting, start_paused, destroying, guest_shutdown, suspending;
+	struct ferry_client *start_client;
+	struct ferry_client *destroy_clients[MAX_WAITERS];
+	size_t ndestroy;
+};
+
+struct vm_call {
+	struct ferry_vm *vm;
+	struct ferry_client *c;
+	enum ferry_vm_op op;
+};
+
+static void vm_maybe_free(struct ferry_vm *vm);
+
+static void answer_error(struct ferry_client *c, const char *cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void answer_error(struct ferry_client *c, const char *cls, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ferry_client_error(c, cls, "%s", msg);
+	ferry_client_unref(c);
+}
+
+static void answer_ok(struct ferry_client *c)
+{
+	ferry_client_return(c, NULL);
+	ferry_client_unref(c);
+}
+
+static void signal_qemu(struct ferry_vm *vm, int sig)
+{
+	if (!vm->qemu_exited && vm->qemu.pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, vm->qemu.pidfd, sig, NULL, 0);
+}
+
+/* The last line QEMU wrote to its log: usually why it would not start. */
+static void log_tail(const struct ferry_vm *vm, char *buf, size_t len)
+{
+	char path[PATH_MAX], tail[2048];
+	_cleanup_close_ int fd = -1;
+	off_t size;
+	ssize_t n;
+	char *end, *start;
+
+	buf[0] = '\0';
+	ferry_domain_path(vm->d, "log", vm->name, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0)
+		return;
+	n = pread(fd, tail, sizeof(tail) - 1, size > (off_t)sizeof(tail) - 1 ?
+		  size - (off_t)sizeof(tail) + 1 : 0);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	end = tail + n;
+	while (end > tail && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	start = strrchr(tail, '\n');
+	snprintf(buf, len, "%s", start ? start + 1 : tail);
+}
+
+/* A start that cannot complete: say why, and leave nothing running. */
+static void start_fail(struct ferry_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void start_fail(struct ferry_vm *vm, const char *fmt, ...)
+{
+	char why[768], tail[512];
+	va_list ap;
+
+	if (!vm->starting)
+		return;
+	vm->starting = false;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_tail(vm, tail, sizeof(tail));
+	log_dom(FERRY_LOG_ERR, vm->name, "start failed: %s%s%s", why, tail[0] ? "; QEMU said: " : "",
+		tail);
+	if (vm->start_client)
+		answer_error(vm->start_client, "InternalError", "starting domain '%s': %s%s%s",
+			     vm->name, why, tail[0] ? "; QEMU said: " : "", tail);
+	vm->start_client = NULL;
+	signal_qemu(vm, SIGKILL);
+}
+
+static void start_done(struct ferry_vm *vm)
+{
+	vm->starting = false;
+	ferry_domain_set_state(vm->d, vm->dom, vm->start_paused ? FERRY_DOM_PAUSED : FERRY_DOM_RUNNING,
+			       vm->start_paused ? "starting" : "booted");
+	if (vm->start_client)
+		answer_ok(vm->start_client);
+	vm->start_client = NULL;
+}
+
+/* An ERROR reply from the helper as "text"; QEMU's own errors come this way. */
+static void reply_error_text(const struct ferry_msg *reply, char *buf, size_t len)
+{
+	struct ferry_rbuf r;
+	const char *text;
+
+	ferry_rbuf_init(&r, reply->payload, reply->len);
+	ferry_get_i32(&r, "errno");
+	text = ferry_get_str(&r, "message");
+	snprintf(buf, len, "%s", r.err ? "malformed error reply" : text);
+}
+
+static void monitor_broken(struct ferry_vm *vm, const char *why)
+{
+	if (vm->mon_broken)
+		return;
+	vm->mon_broken = true;
+	snprintf(vm->mon_why, sizeof(vm->mon_why), "%s", why);
+	log_dom(FERRY_LOG_ERR, vm->name, "monitor broken: %s", why);
+	if (vm->dom)
+		ferry_domain_write_status(vm->d, vm->dom);
+	start_fail(vm, "monitor broken: %s", why);
+}
+
+static int send_command(struct ferry_vm *vm, uint32_t cmd, ferry_reply_cb cb, void *data)
+{
+	struct ferry_mon_command mc = { .cmd = cmd, .timeout_ms = COMMAND_TIMEOUT_MS };
+	struct ferry_wbuf w;
+	int r;
+
+	ferry_wbuf_init(&w);
+	r = ferry_mon_put_command(&w, &mc);
+	return r < 0 ? r : ferry_helper_call(&vm->mon, FERRY_MSG_MON_COMMAND, &w, NULL, 0, cb, data);
+}
+
+static void on_cont(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
+{
+	struct ferry_vm *vm = data;
+	char why[512];
+
+	if (!reply) {
+		start_fail(vm, "%s", vm->mon.exit_desc[0] ? vm->mon.exit_desc : "monitor helper gone");
+		return;
+	}
+	if (reply->hdr.type == FERRY_MSG_ERROR) {
+		reply_error_text(reply, why, sizeof(why));
+		start_fail(vm, "cont: %s", why);
+		return;
+	}
+	if (vm->starting)
+		start_done(vm);
+}
+
+static void on_attached(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
+{
+	struct ferry_vm *vm = data;
+	const char *version;
+	char why[512];
+
+	if (!reply) {
+		start_fail(vm, "%s", vm->mon.error[0] ? vm->mon.error :
+			   vm->mon.exit_desc[0] ? vm->mon.exit_desc : "monitor helper gone");
+		return;
+	}
+	if (reply->hdr.type == FERRY_MSG_ERROR) {
+		reply_error_text(reply, why, sizeof(why));
+		start_fail(vm, "attaching the monitor: %s", why);
+		return;
+	}
+	if (ferry_mon_get_attached(reply->payload, reply->len, &version, why, sizeof(why)) < 0) {
+		monitor_broken(vm, why);
+		return;
+	}
+	snprintf(vm->qemu_version, sizeof(vm->qemu_version), "%s", version);
+	vm->mon_attached = true;
+	log_dom(FERRY_LOG_DEBUG, vm->name, "monitor attached, QEMU %s", version);
+	if (vm->start_paused)
+		start_done(vm);
+	else if (send_command(vm, FERRY_MON_CONT, on_cont, vm) < 0)
+		start_fail(vm, "cannot send cont to the monitor helper");
+}
+
+/*
+ * The guest powered off, or rebooted under -no-reboot; QEMU runs on
+ * (-no-shutdown) until the broker acts on the domain's on_* setting.
+ */
+static void guest_shutdown(struct ferry_vm *vm, bool guest, const char *reason)
+{
+	enum ferry_lifecycle act = strcmp(reason, "guest-reset") == 0 ?
+				   vm->dom->def->on_reboot : vm->dom->def->on_poweroff;
+
+	if (!guest)
+		return;
+	vm->guest_shutdown = true;
+	if (act == FERRY_LC_PRESERVE) {
+		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED, "shutdown");
+		return;
+	}
+	/* destroy, and the restart variants, which ferry does not carry out yet */
+	signal_qemu(vm, SIGTERM);
+}
+
+static void on_mon_event(struct ferry_helper *h, const struct ferry_msg *msg, void *data)
+{
+	struct ferry_vm *vm = data;
+	struct ferry_mon_event ev;
+	struct ferry_mon_closed cl;
+	char why[256];
+
+	if (msg->hdr.type == FERRY_MSG_MON_CLOSED) {
+		if (ferry_mon_get_closed(msg->payload, msg->len, &cl, why, sizeof(why)) < 0)
+			monitor_broken(vm, why);
+		else if (cl.kind != FERRY_MON_CLOSED_EOF)
+			monitor_broken(vm, cl.reason);
+		else
+			vm->mon_eof = true;
+		return;
+	}
+	if (ferry_mon_get_event(msg->payload, msg->len, &ev, why, sizeof(why)) < 0) {
+		monitor_broken(vm, why);
+		ferry_helper_kill(&vm->mon);
+		return;
+	}
+	if (!vm->dom || vm->starting)
+		return;
+	log_dom(FERRY_LOG_DEBUG, vm->name, "event %s", ferry_mon_event_name(ev.type));
+	switch (ev.type) {
+	case FERRY_MON_EV_STOP:
+		if (vm->dom->state == FERRY_DOM_RUNNING)
+			ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED,
+					       vm->suspending ? "user" : "guest");
+		break;
+	case FERRY_MON_EV_RESUME:
+		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_RUNNING, "unpaused");
+		break;
+	case FERRY_MON_EV_SHUTDOWN:
+		guest_shutdown(vm, ev.u.shutdown.guest, ev.u.shutdown.reason);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_mon_exit(struct ferry_helper *h, void *data)
+{
+	struct ferry_vm *vm = data;
+
+	/* After QEMU closed the monitor, the helper's exit is expected. */
+	if (!vm->qemu_exited && !vm->mon_eof)
+		monitor_broken(vm, h->error[0] ? h->error : h->exit_desc);
+	vm_maybe_free(vm);
+}
+
+static void on_kill_timer(struct ferry_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct ferry_vm *vm = data;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	log_dom(FERRY_LOG_WARN, vm->name, "QEMU ignored SIGTERM for %d s: SIGKILL", KILL_GRACE_S);
+	signal_qemu(vm, SIGKILL);
+}
+
+static const char *exit_reason(const struct ferry_vm *vm)
+{
+	if (vm->destroying)
+		return "destroyed";
+	if (vm->guest_shutdown)
+		return "shutdown";
+	if (vm->starting || !vm->mon_attached)
+		return "failed";
+	return "crashed";
+}
+
+static void on_qemu_exit(struct ferry_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct ferry_vm *vm = data;
+	struct ferry_domain *dom = vm->dom;
+	char desc[96];
+
+	if (ferry_child_reap(&vm->qemu, desc, sizeof(desc)) <= 0)
+		return;
+	vm->qemu_exited = true;
+	ferry_loop_del(loop, fd);
+	log_dom(FERRY_LOG_INFO, vm->name, "QEMU (pid %d) %s", (int)vm->qemu.pid, desc);
+	start_fail(vm, "QEMU %s", desc);
+	ferry_domain_set_state(vm->d, dom, FERRY_DOM_SHUTOFF, exit_reason(vm));
+	for (size_t i = 0; i < vm->ndestroy; i++)
+		answer_ok(vm->destroy_clients[i]);
+	vm->ndestroy = 0;
+	/* The domain is free for the next start; the VM lingers only to reap its helper. */
+	dom->vm = NULL;
+	vm->dom = NULL;
+	ferry_domain_stopped(vm->d, dom);
+	if (vm->mon_started)
+		ferry_helper_shutdown(&vm->mon);
+	vm_maybe_free(vm);
+}
+
+static void vm_maybe_free(struct ferry_vm *vm)
+{
+	if (!vm->qemu_exited || (vm->mon_started && !vm->mon.exited))
+		return;
+	if (vm->mon_started)
+		ferry_helper_release(&vm->mon);
+	if (vm->timer_fd >= 0) {
+		ferry_loop_del(&vm->d->loop, vm->timer_fd);
+		close(vm->timer_fd);
+	}
+	if (vm->qmp_fd >= 0)
+		close(vm->qmp_fd);
+	ferry_child_close(&vm->qemu);
+	free(vm);
+}
+
+/* Bind the monitor socket QEMU will listen on; it exists before QEMU does. */
+static int monitor_socket(struct ferry_vm *vm, struct sockaddr_un *sa, char *err, size_t errlen)
+{
+	int fd;
+
+	sa->sun_family = AF_UNIX;
+	if ((size_t)snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/monitor.sock", vm->privdir) >=
+	    sizeof(sa->sun_path)) {
+		snprintf(err, errlen, "%s/monitor.sock: path too long", vm->privdir);
+		return -ENAMETOOLONG;
+	}
+	unlink(sa->sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)sa, sizeof(*sa)) < 0 || listen(fd, 1) < 0) {
+		int r = -errno;
+
+		snprintf(err, errlen, "%s: %s", sa->sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int open_log(struct ferry_vm *vm, char *const *argv, char *err, size_t errlen)
+{
+	char path[PATH_MAX], line[256];
+	int fd;
+
+	ferry_domain_path(vm->d, "log", vm->name, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(line, sizeof(line), "ferry: starting domain '%s' (accel %s):", vm->name, vm->accel);
+	ferry_write_all(fd, line, strlen(line));
+	for (char *const *a = argv; *a; a++) {
+		ferry_write_all(fd, " ", 1);
+		ferry_write_all(fd, *a, strlen(*a));
+	}
+	ferry_write_all(fd, "\n", 1);
+	return fd;
+}
+
+static const char *pick_accel(const struct ferry_daemon *d, const struct ferry_domain_def *def)
+{
+	if (strcmp(d->cfg.accel, "auto") != 0)
+		return d->cfg.accel;
+	if (def->type == FERRY_VIRT_QEMU)
+		return "tcg";
+	return ferry_qemu_kvm_usable() ? "kvm" : "tcg";
+}
+
+/*
+ * A free VNC port for autoport: the first of 5900-5999 that binds on the
+ * listen address. QEMU binds it a moment later; a race with another
+ * program is reported by QEMU and fails the start cleanly.
+ */
+static int vnc_port(const struct ferry_domain_def *def)
+{
+	const char *listen = def->graphics.listen ? def->graphics.listen : "127.0.0.1";
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai;
+
+	if (!def->graphics.present || !def->graphics.autoport)
+		return -1;
+	if (getaddrinfo(listen, NULL, &hints, &ai) != 0)
+		return -1;
+	for (int port = 5900; port < 6000; port++) {
+		int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_storage ss;
+		int r;
+
+		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+		r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen);
+		if (fd >= 0)
+			close(fd);
+		if (r == 0) {
+			freeaddrinfo(ai);
+			return port;
+		}
+	}
+	freeaddrinfo(ai);
+	return -1;
+}
+
+/* QEMU with its log on 1 and 2 and the listening monitor socket on 3. */
+static int spawn_qemu(struct ferry_vm *vm, char *err, size_t errlen)
+{
+	static const char *const env[] = { NULL };
+	struct ferry_qemu_launch launch = {
+		.emulator = vm->d->cfg.qemu, .accel = vm->accel, .qmp_fd = 3,
+		.private_dir = vm->privdir, .vnc_port = vnc_port(vm->dom->def),
+	};
+	struct sockaddr_un sa;
+	char **argv = NULL;
+	int lfd = -1, logfd = -1, r;
+
+	r = ferry_qemu_build_argv(vm->dom->def, &launch, &argv, err, errlen);
+	if (r < 0)
+		return r;
+	if ((lfd = monitor_socket(vm, &sa, err, errlen)) < 0) {
+		r = lfd;
+		goto out;
+	}
+	if ((logfd = r = open_log(vm, argv, err, errlen)) >= 0) {
+		struct ferry_spawn_fd map[] = { { logfd, 1 }, { logfd, 2 }, { lfd, 3 } };
+		struct ferry_spawn_req req = { .path = argv[0], .argv = argv, .env_allow = env };
+
+		r = ferry_spawn_process(&req, map, ARRAY_SIZE(map), &vm->qemu, err, errlen);
+	}
+	/* QEMU has not accepted yet, but the socket listens: connecting cannot wait. */
+	if (r >= 0) {
+		vm->qmp_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (vm->qmp_fd < 0 || connect(vm->qmp_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			r = -errno;
+			snprintf(err, errlen, "connecting to %s: %s", sa.sun_path, strerror(errno));
+		}
+	}
+out:
+	if (lfd >= 0)
+		close(lfd);
+	if (logfd >= 0)
+		close(logfd);
+	ferry_qemu_argv_free(argv);
+	return r < 0 ? r : 0;
+}
+
+static int start_monitor(struct ferry_vm *vm, char *err, size_t errlen)
+{
+	struct ferry_wbuf w;
+	int r = ferry_helper_start(&vm->d->loop, FERRY_HELPER_MONITOR, &vm->d->hopts, &vm->mon,
+				   err, errlen);
+
+	if (r < 0)
+		return r;
+	vm->mon_started = true;
+	vm->mon.on_event = on_mon_event;
+	vm->mon.event_data = vm;
+	vm->mon.on_exit = on_mon_exit;
+	vm->mon.exit_data = vm;
+	ferry_wbuf_init(&w);
+	ferry_mon_put_attach(&w, ATTACH_TIMEOUT_MS);
+	r = ferry_helper_call(&vm->mon, FERRY_MSG_MON_ATTACH, &w, &vm->qmp_fd, 1, on_attached, vm);
+	if (r < 0) {
+		snprintf(err, errlen, "attaching the monitor: %s", strerror(-r));
+		return r;
+	}
+	/* The helper holds the monitor now; the broker keeps no copy. */
+	close(vm->qmp_fd);
+	vm->qmp_fd = -1;
+	return 0;
+}
+
+static int launch(struct ferry_vm *vm, char *err, size_t errlen)
+{
+	int r;
+
+	ferry_domain_path(vm->d, "private", vm->name, vm->privdir, sizeof(vm->privdir));
+	if (mkdir(vm->privdir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", vm->privdir, strerror(errno));
+		return -errno;
+	}
+	vm->accel = pick_accel(vm->d, vm->dom->def);
+	r = spawn_qemu(vm, err, errlen);
+	if (r < 0)
+		return r;
+	r = ferry_loop_add(&vm->d->loop, vm->qemu.pidfd, EPOLLIN, on_qemu_exit, vm);
+	if (r < 0) {
+		snprintf(err, errlen, "watching QEMU: %s", strerror(-r));
+		return r;
+	}
+	vm->watched = true;
+	log_dom(FERRY_LOG_INFO, vm->name, "QEMU started (pid %d, %s)", (int)vm->qemu.pid, vm->accel);
+	return start_monitor(vm, err, errlen);
+}
+
+void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom, bool paused,
+		    struct ferry_client *c)
+{
+	struct ferry_vm *vm = calloc(1, sizeof(*vm));
+	char err[768];
+
+	if (!vm) {
+		ferry_client_error(c, "InternalError", "out of memory");
+		return;
+	}
+	vm->d = d;
+	vm->dom = dom;
+	snprintf(vm->name, sizeof(vm->name), "%s", dom->def->name);
+	vm->qmp_fd = vm->timer_fd = -1;
+	vm->qemu.pid = -1;
+	vm->qemu.pidfd = vm->qemu.chan_fd = vm->qemu.err_fd = -1;
+	vm->starting = true;
+	vm->start_paused = paused;
+	dom->vm = vm;
+	ferry_client_ref(c);
+	vm->start_client = c;
+	if (launch(vm, err, sizeof(err)) == 0)
+		return;
+	start_fail(vm, "%s", err);
+	if (!vm->watched) {
+		/* QEMU never ran, or runs unwatched: end it here, synchronously. */
+		if (vm->qemu.pid > 0) {
+			while (ferry_child_reap(&vm->qemu, err, sizeof(err)) == 0)
+				usleep(1000);
+		}
+		vm->qemu_exited = true;
+		dom->vm = NULL;
+		ferry_domain_set_state(d, dom, FERRY_DOM_SHUTOFF, "failed");
+		if (vm->mon_started)
+			ferry_helper_shutdown(&vm->mon);
+		vm->dom = NULL;
+		ferry_domain_stopped(d, dom);
+		vm_maybe_free(vm);
+	}
+}
+
+void ferry_vm_destroy(struct ferry_vm *vm, struct ferry_client *c)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = KILL_GRACE_S } };
+
+	if (vm->ndestroy == MAX_WAITERS) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s' is already being destroyed",
+				   vm->name);
+		return;
+	}
+	ferry_client_ref(c);
+	vm->destroy_clients[vm->ndestroy++] = c;
+	if (vm->destroying)
+		return;
+	vm->destroying = true;
+	start_fail(vm, "destroyed while starting");
+	log_dom(FERRY_LOG_INFO, vm->name, "destroying QEMU (pid %d)", (int)vm->qemu.pid);
+	signal_qemu(vm, SIGTERM);
+	vm->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (vm->timer_fd < 0 || timerfd_settime(vm->timer_fd, 0, &its, NULL) < 0 ||
+	    ferry_loop_add(&vm->d->loop, vm->timer_fd, EPOLLIN, on_kill_timer, vm) < 0)
+		signal_qemu(vm, SIGKILL);
+}
+
+static void on_command(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
+{
+	struct vm_call *call = data;
+	struct ferry_vm *vm = call->vm;
+	char why[512];
+
+	if (call->op == FERRY_VM_OP_SUSPEND)
+		vm->suspending = false;
+	if (!reply) {
+		answer_error(call->c, "InternalError", "domain '%s': monitor gone: %s", vm->name,
+			     vm->mon_why[0] ? vm->mon_why : "QEMU exited");
+	} else if (reply->hdr.type == FERRY_MSG_ERROR) {
+		reply_error_text(reply, why, sizeof(why));
+		answer_error(call->c, "GenericError", "domain '%s': QEMU refused: %s", vm->name, why);
+	} else {
+		if (vm->dom && call->op == FERRY_VM_OP_SUSPEND)
+			ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED, "user");
+		else if (vm->dom && call->op == FERRY_VM_OP_RESUME)
+			ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_RUNNING, "unpaused");
+		answer_ok(call->c);
+	}
+	free(call);
+}
+
+void ferry_vm_command(struct ferry_vm *vm, enum ferry_vm_op op, struct ferry_client *c)
+{
+	static const uint32_t cmds[] = {
+		[FERRY_VM_OP_SUSPEND] = FERRY_MON_STOP,
+		[FERRY_VM_OP_RESUME] = FERRY_MON_CONT,
+		[FERRY_VM_OP_POWERDOWN] = FERRY_MON_SYSTEM_POWERDOWN,
+	};
+	struct vm_call *call = calloc(1, sizeof(*call));
+	int r;
+
+	if (!call) {
+		ferry_client_error(c, "InternalError", "out of memory");
+		return;
+	}
+	call->vm = vm;
+	call->c = c;
+	call->op = op;
+	ferry_client_ref(c);
+	if (op == FERRY_VM_OP_SUSPEND)
+		vm->suspending = true;
+	r = send_command(vm, cmds[op], on_command, call);
+	if (r < 0) {
+		vm->suspending = false;
+		answer_error(c, "InternalError", "domain '%s': monitor helper: %s", vm->name, strerror(-r));
+		free(call);
+	}
+}
+
+bool ferry_vm_monitor_ok(const struct ferry_vm *vm, const char **why)
+{
+	if (vm->mon_broken) {
+		*why = vm->mon_why;
+		return false;
+	}
+	if (!vm->mon_attached || vm->starting) {
+		*why = "the domain is still starting";
+		return false;
+	}
+	return true;
+}
+
+void ferry_vm_status(const struct ferry_vm *vm, struct json_object *o)
+{
+	char mon[400];
+
+	json_object_object_add(o, "accel", json_object_new_string(vm->accel ? vm->accel : "?"));
+	json_object_object_add(o, "qemu_pid", json_object_new_int(vm->qemu.pid));
+	json_object_object_add(o, "monitor_pid", vm->mon_started && !vm->mon.exited ?
+			       json_object_new_int(vm->mon.child.pid) : NULL);
+	snprintf(mon, sizeof(mon), "%s%s", vm->mon_broken ? "broken: " : "ok",
+		 vm->mon_broken ? vm->mon_why : "");
+	json_object_object_add(o, "monitor", json_object_new_string(mon));
+	json_object_object_add(o, "qemu_version", vm->qemu_version[0] ?
+			       json_object_new_string(vm->qemu_version) : NULL);
+	json_object_object_add(o, "private_dir", json_object_new_string(vm->privdir));
+}
+
+void ferry_vm_abandon(struct ferry_vm *vm)
+{
+	signal_qemu(vm, SIGKILL);
+	if (vm->mon_started)
+		ferry_helper_kill(&vm->mon);
+}

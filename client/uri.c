@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * uri.c - ferryd URIs and the default one. No percent-decoding: a socket
+ * path is taken byte for byte, which is what a user typing a path
+ * expects, and nothing here ever needs a reserved character.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "uri.h"
+#include "util.h"
+
+static int bad(char *err, size_t errlen, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int bad(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errlen)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Printable ASCII only: these strings end up in messages and argv. */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * Host and user names go to ssh's argument vector one day: a closed
+ * alphabet, and never a leading '-' that ssh would take for an option.
+ */
+static bool name_ok(const char *s, size_t len, const char *extra)
+{
+	if (len == 0 || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && !strchr(extra, c))
+			return false;
+	}
+	return true;
+}
+
+static int parse_unix(const char *uri, const char *rest, struct ferry_uri *u,
+		      char *err, size_t errlen)
+{
+	size_t n = strlen(rest);
+
+	if (rest[0] != '/')
+		return bad(err, errlen, -EINVAL,
+			   "'%s': a unix URI needs an absolute socket path, as in unix:///run/ferry/ferry-sock",
+			   uri);
+	if (n > FERRY_URI_PATH_MAX)
+		return bad(err, errlen, -EINVAL,
+			   "'%s': socket path of %zu bytes is longer than the %u a unix socket address holds",
+			   uri, n, FERRY_URI_PATH_MAX);
+	u->scheme = FERRY_URI_UNIX;
+	memcpy(u->path, rest, n + 1);
+	return 0;
+}
+
+/* "host", "host:port", "[v6addr]" or "[v6addr]:port" of @len bytes. */
+static int parse_hostport(const char *uri, const char *s, size_t len, struct ferry_uri *u,
+			  char *err, size_t errlen)
+{
+	const char *host = s, *colon, *port = NULL;
+	size_t hlen;
+	char num[8];
+	int v;
+
+	if (len && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+
+		if (!close || (close + 1 != s + len && close[1] != ':'))
+			return bad(err, errlen, -EINVAL, "'%s': unbalanced '[' around the host", uri);
+		host = s + 1;
+		hlen = (size_t)(close - host);
+		if (close + 1 != s + len)
+			port = close + 2;
+	} else {
+		colon = memchr(s, ':', len);
+		hlen = colon ? (size_t)(colon - s) : len;
+		if (colon)
+			port = colon + 1;
+	}
+	if (hlen > FERRY_URI_HOST_MAX || !name_ok(host, hlen, host == s ? ".-_" : ".-_:%"))
+		return bad(err, errlen, -EINVAL, "'%s': the host is empty, too long or not a host name", uri);
+	memcpy(u->host, host, hlen);
+	u->host[hlen] = '\0';
+	if (!port)
+		return 0;
+	if ((size_t)(s + len - port) >= sizeof(num))
+		return bad(err, errlen, -EINVAL, "'%s': port is not a number from 1 to 65535", uri);
+	memcpy(num, port, (size_t)(s + len - port));
+	num[s + len - port] = '\0';
+	if (ferry_parse_int(num, 1, 65535, &v) < 0)
+		return bad(err, errlen, -EINVAL, "'%s': port is not a number from 1 to 65535", uri);
+	u->port = (uint16_t)v;
+	return 0;
+}
+
+static int parse_ssh(const char *uri, const char *rest, struct ferry_uri *u,
+		     char *err, size_t errlen)
+{
+	const char *slash = strchr(rest, '/');
+	size_t alen = slash ? (size_t)(slash - rest) : strlen(rest);
+	const char *at = memchr(rest, '@', alen);
+	const char *hp = rest;
+	int r;
+
+	if (at) {
+		size_t ulen = (size_t)(at - rest);
+
+		if (ulen > FERRY_URI_USER_MAX || !name_ok(rest, ulen, ".-_"))
+			return bad(err, errlen, -EINVAL, "'%s': the user is empty, too long or not a user name", uri);
+		memcpy(u->user, rest, ulen);
+		u->user[ulen] = '\0';
+		hp = at + 1;
+	}
+	r = parse_hostport(uri, hp, (size_t)(rest + alen - hp), u, err, errlen);
+	if (r < 0)
+		return r;
+	if (slash && slash[1]) {
+		if (strlen(slash) > FERRY_URI_PATH_MAX)
+			return bad(err, errlen, -EINVAL, "'%s': the socket path is too long", uri);
+		memcpy(u->path, slash, strlen(slash) + 1);
+	}
+	u->scheme = FERRY_URI_SSH;
+	return 0;
+}
+
+int ferry_uri_parse(const char *s, struct ferry_uri *uri, char *err, size_t errlen)
+{
+	memset(uri, 0, sizeof(*uri));
+	if (!s || !*s)
+		return bad(err, errlen, -EINVAL,
+			   "empty URI: expected unix:///path/to/socket");
+	if (strlen(s) > FERRY_URI_MAX || !printable(s))
+		return bad(err, errlen, -EINVAL,
+			   "URI is too long or holds blanks or control characters");
+	if (!strncmp(s, "unix://", 7))
+		return parse_unix(s, s + 7, uri, err, errlen);
+	if (!strncmp(s, "ssh://", 6))
+		return parse_ssh(s, s + 6, uri, err, errlen);
+	return bad(err, errlen, -EINVAL,
+		   "'%s': unsupported URI scheme: expected unix:///path/to/socket", s);
+}
+
+int ferry_default_uri(char *buf, size_t len, char *err, size_t errlen)
+{
+	const char *env = getenv("FERRY_DEFAULT_URI");
+	const char *xdg;
+	int n;
+
+	if (env && *env)
+		n = snprintf(buf, len, "%s", env);
+	else if (geteuid() == 0)
+		n = snprintf(buf, len, "%s", FERRY_SYSTEM_URI);
+	else {
+		xdg = getenv("XDG_RUNTIME_DIR");
+		if (!xdg || xdg[0] != '/')
+			return bad(err, errlen, -ENOENT,
+				   "no URI given, FERRY_DEFAULT_URI unset and XDG_RUNTIME_DIR unset or relative: use -c URI");
+		n = snprintf(buf, len, "unix://%s/ferry/ferry-sock", xdg);
+	}
+	if (n < 0 || (size_t)n >= len)
+		return bad(err, errlen, -ENAMETOOLONG, "default URI is too long");
+	return 0;
+}
