@@ -68,7 +68,7 @@ static struct ferry_domain *running_arg(struct ferry_daemon *d, struct ferry_cli
 					struct json_object *args)
 {
 	struct ferry_domain *dom = domain_arg(d, c, args);
-	const char *why;
+	char why[512];
 
 	if (!dom)
 		return NULL;
@@ -76,7 +76,7 @@ static struct ferry_domain *running_arg(struct ferry_daemon *d, struct ferry_cli
 		ferry_client_error(c, "OperationInvalid", "domain '%s' is not running", dom->def->name);
 		return NULL;
 	}
-	if (!ferry_vm_monitor_ok(dom->vm, &why)) {
+	if (!ferry_vm_monitor_ok(dom->vm, why, sizeof(why))) {
 		ferry_client_error(c, "OperationInvalid", "domain '%s': %s", dom->def->name, why);
 		return NULL;
 	}

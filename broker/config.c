@@ -24,7 +24,7 @@ static int home_based(char *buf, size_t len, const char *xdg, const char *fallba
 	}
 	home = getenv("HOME");
 	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
+		struct passwd *pw = getpwuid(geteuid());
 
 		home = pw ? pw->pw_dir : NULL;
 	}

@@ -13,14 +13,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "client-proto.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
 
 /* A client that reads nothing while this much waits for it is dropped. */
 #define MAX_OUTPUT (16u * 1024 * 1024)
-/* Nesting beyond this is no request of ours. */
-#define MAX_DEPTH 16
 
 static void client_drop(struct ferry_client *c);
 static void client_process(struct ferry_client *c);
@@ -115,16 +114,21 @@ static void send_json(struct ferry_client *c, struct json_object *o)
 
 static void finish_request(struct ferry_client *c, struct json_object *answer)
 {
-	if (c->cur.id)
-		json_object_object_add(answer, "id", json_object_get(c->cur.id));
+	struct json_object *id;
+
+	/* Any id is echoed, a JSON null included. */
+	if (c->cur.root && json_object_object_get_ex(c->cur.root, "id", &id))
+		json_object_object_add(answer, "id", json_object_get(id));
 	json_object_put(c->cur.root);
 	memset(&c->cur, 0, sizeof(c->cur));
+	ferry_client_ref(c);
 	send_json(c, answer);
 	/* An answer that came later lets the client's next request in. */
 	if (!c->in_handler && c->waiting && !c->dead) {
 		c->waiting = false;
 		client_process(c);
 	}
+	ferry_client_unref(c);
 }
 
 void ferry_client_return(struct ferry_client *c, struct json_object *ret)
@@ -167,9 +171,14 @@ void ferry_server_event(struct ferry_server *s, const char *name, struct json_ob
 	json_object_object_add(ts, "seconds", json_object_new_int64(tv.tv_sec));
 	json_object_object_add(ts, "microseconds", json_object_new_int64(tv.tv_usec));
 	json_object_object_add(ev, "timestamp", ts);
-	for (struct ferry_client *c = s->clients; c; c = c->next)
+	for (struct ferry_client *c = s->clients, *next; c; c = next) {
+		/* Sending may drop the client; the reference keeps @next readable. */
+		ferry_client_ref(c);
 		if (!c->dead && !c->closing)
 			send_json(c, json_object_get(ev));
+		next = c->next;
+		ferry_client_unref(c);
+	}
 	json_object_put(ev);
 }
 
@@ -177,28 +186,14 @@ void ferry_server_event(struct ferry_server *s, const char *name, struct json_ob
 static int parse_request(const char *line, size_t len, struct ferry_request *req,
 			 char *why, size_t whylen)
 {
-	struct json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
 	struct json_object *o, *exec;
-	enum json_tokener_error jerr;
+	int r;
 
 	memset(req, 0, sizeof(*req));
-	if (!tok)
-		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, line, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (o && tok->char_offset < (int)len)
-		jerr = json_tokener_error_parse_unexpected;
-	json_tokener_free(tok);
-	if (!o || jerr != json_tokener_success) {
-		json_object_put(o);
-		snprintf(why, whylen, "malformed JSON: %s", json_tokener_error_desc(jerr));
-		return -EINVAL;
-	}
+	r = ferry_proto_parse_line(line, len, &o, why, whylen);
+	if (r < 0)
+		return r;
 	req->root = o;
-	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(why, whylen, "a request must be a JSON object");
-		return -EINVAL;
-	}
 	json_object_object_get_ex(o, "id", &req->id);
 	if (!json_object_object_get_ex(o, "execute", &exec) || !json_object_is_type(exec, json_type_string)) {
 		snprintf(why, whylen, "'execute' must be a string naming the command");
@@ -241,6 +236,7 @@ static void handle_line(struct ferry_client *c, const char *line, size_t len)
 
 static void client_process(struct ferry_client *c)
 {
+	ferry_client_ref(c);
 	while (!c->dead && !c->waiting && !c->closing) {
 		char *nl = memchr(c->in, '\n', c->inlen);
 		size_t n;
@@ -257,27 +253,31 @@ static void client_process(struct ferry_client *c)
 		}
 		n = (size_t)(nl - c->in);
 		*nl = '\0';
-		if (n > 0 && c->in[n - 1] == '\r')
-			c->in[n - 1] = '\0';
-		if (strspn(c->in, " \t\r") != n)
-			handle_line(c, c->in, strlen(c->in));
+		/* The whole line goes to the parser: a NUL inside it is refused there. */
+		if (strspn(c->in, " \t\r") < n)
+			handle_line(c, c->in, n);
 		if (c->dead)
-			return;
+			break;
 		memmove(c->in, nl + 1, c->inlen - n - 1);
 		c->inlen -= n + 1;
 	}
 	if (!c->dead)
 		flush_out(c);
+	ferry_client_unref(c);
 }
 
 static void on_client(struct ferry_loop *loop, int fd, uint32_t events, void *data)
 {
 	struct ferry_client *c = data;
 
+	ferry_client_ref(c);
 	if (events & EPOLLOUT)
 		flush_out(c);
+	/* Hung up while its answer is pending: drop it now; the answer goes nowhere. */
+	if (!c->dead && c->waiting && (events & (EPOLLHUP | EPOLLERR)))
+		client_drop(c);
 	if (c->dead || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->waiting)
-		return;
+		goto out;
 	while (c->inlen <= FERRY_API_MAX_LINE) {
 		ssize_t n = recv(fd, c->in + c->inlen, FERRY_API_MAX_LINE + 1 - c->inlen, MSG_DONTWAIT);
 
@@ -287,13 +287,15 @@ static void on_client(struct ferry_loop *loop, int fd, uint32_t events, void *da
 			break;
 		if (n <= 0) {
 			client_drop(c);
-			return;
+			goto out;
 		}
 		c->inlen += (size_t)n;
 		if (memchr(c->in + c->inlen - n, '\n', (size_t)n))
 			break;
 	}
 	client_process(c);
+out:
+	ferry_client_unref(c);
 }
 
 static void client_free(struct ferry_client *c)

@@ -673,14 +673,15 @@ void ferry_vm_command(struct ferry_vm *vm, enum ferry_vm_op op, struct ferry_cli
 	}
 }
 
-bool ferry_vm_monitor_ok(const struct ferry_vm *vm, const char **why)
+bool ferry_vm_monitor_ok(const struct ferry_vm *vm, char *why, size_t len)
 {
 	if (vm->mon_broken) {
-		*why = vm->mon_why;
+		snprintf(why, len, "its monitor is broken (%s): only destroy-domain is possible",
+			 vm->mon_why);
 		return false;
 	}
 	if (!vm->mon_attached || vm->starting) {
-		*why = "the domain is still starting";
+		snprintf(why, len, "the domain is still starting");
 		return false;
 	}
 	return true;

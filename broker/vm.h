@@ -39,8 +39,8 @@ void ferry_vm_command(struct ferry_vm *vm, enum ferry_vm_op op, struct ferry_cli
 /* Add the running VM's details to @o (domain-info and the status file). */
 void ferry_vm_status(const struct ferry_vm *vm, struct json_object *o);
 
-/* Whether the monitor can still be used; if not, @why says what broke it. */
-bool ferry_vm_monitor_ok(const struct ferry_vm *vm, const char **why);
+/* Whether the monitor can be used now; if not, @why says why not. */
+bool ferry_vm_monitor_ok(const struct ferry_vm *vm, char *why, size_t len);
 
 /* Kill QEMU and the helper at once, without waiting (broker shutdown). */
 void ferry_vm_abandon(struct ferry_vm *vm);

@@ -77,6 +77,11 @@ static void format_os(FILE *f, const struct ferry_domain_def *def)
 	if (def->machine[0])
 		put_attr(f, "machine", def->machine);
 	fputs(">hvm</type>\n", f);
+	if (def->loader) {
+		fputs("    <loader type='rom'>", f);
+		put_esc(f, def->loader, false);
+		fputs("</loader>\n", f);
+	}
 	if (def->kernel)
 		put_text(f, 2, "kernel", def->kernel);
 	if (def->initrd)

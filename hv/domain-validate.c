@@ -247,6 +247,8 @@ static int check_os(const struct ferry_domain_def *def, struct dom_problem *p)
 	    !machine_ok(def->machine))
 		return problem(p, LOC_OS_TYPE, 0, "<type>: machine '%s' is not pc, q35, "
 			       "pc-i440fx-VERSION or pc-q35-VERSION", dom_quote(def->machine, q));
+	if (def->loader && (why = path_problem(def->loader, false)))
+		return problem(p, LOC_LOADER, 0, "<loader>: '%s' %s", dom_quote(def->loader, q), why);
 	if (def->kernel && (why = path_problem(def->kernel, false)))
 		return problem(p, LOC_KERNEL, 0, "<kernel>: '%s' %s", dom_quote(def->kernel, q), why);
 	if (def->initrd && (why = path_problem(def->initrd, false)))
@@ -562,6 +564,7 @@ bool ferry_domain_equal(const struct ferry_domain_def *a, const struct ferry_dom
 	    !str_eq(a->description, b->description) || a->memory_kib != b->memory_kib ||
 	    a->current_memory_kib != b->current_memory_kib || a->vcpus != b->vcpus ||
 	    strcmp(a->machine, b->machine) || !str_eq(a->kernel, b->kernel) ||
+	    !str_eq(a->loader, b->loader) ||
 	    !str_eq(a->initrd, b->initrd) || !str_eq(a->cmdline, b->cmdline) ||
 	    a->features != b->features || a->on_poweroff != b->on_poweroff ||
 	    a->on_reboot != b->on_reboot || a->on_crash != b->on_crash)
@@ -583,6 +586,7 @@ void ferry_domain_free(struct ferry_domain_def *def)
 	if (!def)
 		return;
 	free(def->description);
+	free(def->loader);
 	free(def->kernel);
 	free(def->initrd);
 	free(def->cmdline);

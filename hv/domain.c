@@ -196,15 +196,36 @@ static int parse_os_type(struct dom_ctx *c, xmlNodePtr node, void *obj)
 	return dom_enum(c, node, NULL, s, os_types, ARRAY_SIZE(os_types), &unused);
 }
 
+/* Only a ROM image: pflash firmware would need writable NVRAM, not in the subset. */
+static int parse_loader_type(struct dom_ctx *c, xmlNodePtr node)
+{
+	static const char *const attrs[] = { "type", "readonly", NULL };
+	static const struct dom_enum types[] = { { "rom", 0 } };
+	static const struct dom_enum yes[] = { { "yes", 0 } };
+	_cleanup_xml_ char *type = NULL, *ro = NULL;
+	int r, v;
+
+	if ((r = dom_attrs(c, node, attrs)) < 0)
+		return r;
+	type = dom_prop(node, "type");
+	if (type && (r = dom_enum(c, node, "type", type, types, ARRAY_SIZE(types), &v)) < 0)
+		return r;
+	ro = dom_prop(node, "readonly");
+	return ro ? dom_enum(c, node, "readonly", ro, yes, ARRAY_SIZE(yes), &v) : 0;
+}
+
 static int parse_os_path(struct dom_ctx *c, xmlNodePtr node, void *obj)
 {
 	char **field;
-	int r = dom_attrs(c, node, NULL);
+	int r = strcmp((const char *)node->name, "loader") == 0 ? parse_loader_type(c, node)
+								  : dom_attrs(c, node, NULL);
 
 	if (r < 0)
 		return r;
 	if (strcmp((const char *)node->name, "kernel") == 0)
 		field = &c->def->kernel;
+	else if (strcmp((const char *)node->name, "loader") == 0)
+		field = &c->def->loader;
 	else if (strcmp((const char *)node->name, "initrd") == 0)
 		field = &c->def->initrd;
 	else
@@ -216,6 +237,7 @@ static int parse_os(struct dom_ctx *c, xmlNodePtr node, void *obj)
 {
 	static const struct dom_child children[] = {
 		{ "type", true, LOC_OS_TYPE, parse_os_type },
+		{ "loader", true, LOC_LOADER, parse_os_path },
 		{ "kernel", true, LOC_KERNEL, parse_os_path },
 		{ "initrd", true, LOC_INITRD, parse_os_path },
 		{ "cmdline", true, LOC_CMDLINE, parse_os_path },

@@ -146,6 +146,7 @@ struct ferry_domain_def {
 	unsigned vcpus;
 
 	char machine[FERRY_DOMAIN_MACHINE_MAX + 1];	/* "" when absent: q35 */
+	char *loader;			/* <loader type='rom'>: firmware image, -bios */
 	char *kernel, *initrd, *cmdline;
 	unsigned features;		/* FERRY_FEATURE_* */
 

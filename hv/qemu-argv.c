@@ -179,7 +179,11 @@ static void add_boot(struct argv_builder *b, const struct ferry_domain_def *def)
 	add(b, "-no-shutdown");
 	if (lifecycle_stops(def->on_reboot))
 		add(b, "-no-reboot");
-	/* -kernel, -initrd and -append take their value whole: no escaping. */
+	/* -bios, -kernel, -initrd and -append take their value whole: no escaping. */
+	if (def->loader) {
+		add(b, "-bios");
+		add(b, def->loader);
+	}
 	if (def->kernel) {
 		add(b, "-kernel");
 		add(b, def->kernel);

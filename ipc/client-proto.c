@@ -6,6 +6,8 @@
  * is bounded before it is allocated and every line is parsed strictly.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -150,6 +152,37 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/*
+ * json-c's strict mode still takes NaN and Infinity, which RFC 8259 has no
+ * words for and which would be written back out as invalid JSON. The tree
+ * is at most FERRY_PROTO_MAX_DEPTH deep, so the recursion is bounded.
+ */
+static bool all_finite(struct json_object *o)
+{
+	size_t n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(o));
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (size_t i = 0; i < n; i++)
+			if (!all_finite(json_object_array_get_idx(o, i)))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			if (!all_finite(val))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
 /* json-c's tokener, strict and bounded, on a line known to be sane. */
 static int parse_json(const char *line, size_t len, const char *ex,
 		      struct json_object **obj, char *err, size_t errlen)
@@ -179,6 +212,10 @@ static int parse_json(const char *line, size_t len, const char *ex,
 		json_object_put(o);
 		return refuse(err, errlen, -EBADMSG, "%zu bytes after the JSON value: '%s'",
 			      len - end, ex);
+	}
+	if (!all_finite(o)) {
+		json_object_put(o);
+		return refuse(err, errlen, -EBADMSG, "NaN or Infinity is not JSON: '%s'", ex);
 	}
 	*obj = o;
 	return 0;

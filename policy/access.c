@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -16,15 +17,34 @@ int ferry_peer_read(int fd, struct ferry_peer *p)
 	socklen_t len = sizeof(cred);
 	socklen_t glen = sizeof(p->groups);
 
+	gid_t *all;
+
 	memset(p, 0, sizeof(*p));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return -errno;
 	p->pid = cred.pid;
 	p->uid = cred.uid;
 	p->gid = cred.gid;
-	/* Groups beyond what fits are not looked at: the check can only refuse more. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &glen) == 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &glen) == 0) {
 		p->ngroups = glen / sizeof(gid_t);
+		return 0;
+	}
+	if (errno != ERANGE)
+		return 0;
+	/*
+	 * More groups than fit: the kernel said how many. Keep the first ones;
+	 * groups past them are not looked at, so the check can only refuse more.
+	 */
+	all = malloc(glen);
+	if (!all)
+		return -ENOMEM;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, all, &glen) == 0) {
+		p->ngroups = ARRAY_SIZE(p->groups);
+		if (glen / sizeof(gid_t) < p->ngroups)
+			p->ngroups = glen / sizeof(gid_t);
+		memcpy(p->groups, all, p->ngroups * sizeof(gid_t));
+	}
+	free(all);
 	return 0;
 }
 
@@ -73,6 +93,11 @@ static int add_entry(struct ferry_access *a, const char *e, char *err, size_t er
 			return -EINVAL;
 		}
 		id = group ? gr->gr_gid : pw->pw_uid;
+	}
+	/* (uid_t)-1 and (gid_t)-1 mean "no id" to the kernel: never a real one. */
+	if (id == UINT32_MAX) {
+		snprintf(err, errlen, "%s id %u is not a real id", group ? "group" : "user", id);
+		return -EINVAL;
 	}
 	if ((group ? a->ngids : a->nuids) >= FERRY_ACCESS_MAX) {
 		snprintf(err, errlen, "more than %d %s", FERRY_ACCESS_MAX, group ? "groups" : "users");

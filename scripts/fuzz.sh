@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(wire report domain client-proto)
+[ ${#targets[@]} -gt 0 ] || targets=(wire report domain client-proto config)
 
 if ! command -v clang >/dev/null; then
 	echo "fuzz: SKIPPED: clang is not installed (scripts/setup-deps.sh installs it)"
@@ -20,6 +20,7 @@ declare -A extra=(
 	[wire]="ipc/channel.c ipc/codec.c util/util.c"
 	[report]="broker/report.c broker/filter.c util/util.c -ljson-c -lselinux"
 	[client-proto]="ipc/client-proto.c util/util.c -ljson-c"
+	[config]="broker/config.c policy/access.c util/util.c util/log.c"
 	[domain]="hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c hv/qemu-argv.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0 json-c)"
 )
 for t in "${targets[@]}"; do

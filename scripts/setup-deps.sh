@@ -8,6 +8,7 @@ packages=(
 	libseccomp-dev libcap-ng-dev libselinux1-dev libxml2-dev zlib1g-dev
 	libjson-c-dev check
 	clang
+	qemu-system-x86
 	python3
 )
 

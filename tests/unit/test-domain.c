@@ -405,6 +405,26 @@ START_TEST(test_os)
 }
 END_TEST
 
+/* <loader type='rom'>: a firmware image given whole to -bios. */
+START_TEST(test_loader)
+{
+	static const char doc[] = "<domain type='kvm'><name>a</name><memory>1</memory><os>"
+		"<type>hvm</type><loader readonly='yes' type='rom'>/usr/share/qemu/qboot.rom</loader>"
+		"</os></domain>";
+	_cleanup_domain_ struct ferry_domain_def *d = parse_ok(doc);
+
+	ck_assert_str_eq(d->loader, "/usr/share/qemu/qboot.rom");
+	refused("<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type>\n"
+		"<loader type='pflash'>/f.fd</loader></os></domain>",
+		"line 2", "type 'pflash'", NULL);
+	refused("<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type>\n"
+		"<loader>qboot.rom</loader></os></domain>",
+		"line 2: <loader>: 'qboot.rom' is not an absolute path", NULL);
+	refused("<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type>\n"
+		"<loader secure='yes'>/f.rom</loader></os></domain>", "line 2", "'secure'", NULL);
+}
+END_TEST
+
 #define DISK(tgt, extra) "<disk type='file'><driver type='raw'/><source file='/i.raw'/>" \
 	"<target dev='" tgt "'" extra "/></disk>"
 
@@ -754,6 +774,7 @@ static Suite *domain_suite(void)
 	tcase_add_test(tc, test_structure_refusals);
 	tcase_add_test(tc, test_missing_required);
 	tcase_add_test(tc, test_os);
+	tcase_add_test(tc, test_loader);
 	tcase_add_test(tc, test_disks);
 	tcase_add_test(tc, test_disk_limits);
 	tcase_add_test(tc, test_chardevs);

@@ -200,6 +200,23 @@ START_TEST(test_minimal)
 }
 END_TEST
 
+/* A ROM loader comes before the kernel, whole, as -bios. */
+START_TEST(test_loader)
+{
+	char **argv = build("<domain type='kvm'><name>l</name><uuid>" UUID "</uuid>"
+			    "<memory unit='MiB'>512</memory><os><type>hvm</type>"
+			    "<loader type='rom'>/fw/q,boot.rom</loader><kernel>/k</kernel></os>"
+			    "</domain>", &launch_default);
+
+	ck_assert_str_eq(after(argv, "-bios", 0), "/fw/q,boot.rom");
+	ck_assert_str_eq(after(argv, "-kernel", 0), "/k");
+	ferry_qemu_argv_free(argv);
+	argv = build(HEAD("n") "</domain>", &launch_default);
+	ck_assert(!has(argv, "-bios"));
+	ferry_qemu_argv_free(argv);
+}
+END_TEST
+
 START_TEST(test_qmp_forms)
 {
 	struct ferry_qemu_launch l = launch_default;
@@ -507,6 +524,7 @@ static Suite *argv_suite(void)
 	tcase_add_test(tc, test_sample_kvm);
 	tcase_add_test(tc, test_sample_tcg);
 	tcase_add_test(tc, test_minimal);
+	tcase_add_test(tc, test_loader);
 	tcase_add_test(tc, test_qmp_forms);
 	tcase_add_test(tc, test_escape_opt);
 	tcase_add_test(tc, test_commas_in_paths);

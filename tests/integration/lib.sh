@@ -1,0 +1,88 @@
+# Shared by the integration tests: a private ferryd with its own dirs,
+# ferryctl against it, and waiting for things with a deadline.
+# Callers set FERRYD, FERRYCTL and GUEST (absolute paths) before sourcing.
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; dump_logs; exit 1; }
+ok() { echo "ok - $*"; }
+
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+[ -f "$GUEST" ] || fail "test guest $GUEST was not built"
+
+T=$(mktemp -d /tmp/ferry-it-XXXXXX)
+chmod 755 "$T"
+FERRYD_PID=
+
+dump_logs() {
+	echo "--- ferryd log"; tail -n 40 "$T/ferryd.log" 2>/dev/null
+	for f in "$T"/state/log/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done
+	for f in "$T"/*.serial; do [ -f "$f" ] && { echo "--- $f"; tail -n 5 "$f"; }; done
+}
+
+cleanup() {
+	if [ -n "$FERRYD_PID" ]; then
+		kill "$FERRYD_PID" 2>/dev/null
+		wait "$FERRYD_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# start_ferryd [extra config lines...]
+start_ferryd() {
+	{
+		echo "runtime_dir = $T/run"
+		echo "state_dir = $T/state"
+		echo "log_level = debug"
+		for line in "$@"; do echo "$line"; done
+	} > "$T/ferryd.conf"
+	"$FERRYD" --config "$T/ferryd.conf" 2>"$T/ferryd.log" &
+	FERRYD_PID=$!
+	URI="unix://$T/run/ferry-sock"
+	RO_URI="unix://$T/run/ferry-sock-ro"
+	wait_for 10 "ferryd socket" test -S "$T/run/ferry-sock"
+}
+
+ctl() { "$FERRYCTL" -c "$URI" "$@"; }
+
+# wait_for SECONDS WHAT COMMAND...: retry COMMAND every 0.2 s until it succeeds.
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	local end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for $what"
+		sleep 0.2
+	done
+}
+
+# qboot starts a kernel in a fraction of SeaBIOS's time under nested KVM.
+QBOOT=/usr/share/qemu/qboot.rom
+loader_xml() { [ -f "$QBOOT" ] && echo "    <loader type='rom'>$QBOOT</loader>"; }
+
+# guest_xml NAME SERIAL [KNOBS] [MEMORY_MIB]
+guest_xml() {
+	cat <<XML
+<domain type='kvm'>
+  <name>$1</name>
+  <memory unit='MiB'>${4:-128}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+$(loader_xml)
+    <kernel>$GUEST</kernel>
+    <cmdline>${3:-mem=32 random=50 dirty=4}</cmdline>
+  </os>
+  <devices>
+    <serial type='file'>
+      <source path='$2'/>
+      <target port='0'/>
+    </serial>
+  </devices>
+</domain>
+XML
+}
+
+heartbeats() { grep -c 'ferry-guest: heartbeat' "$1" 2>/dev/null || echo 0; }
+
+json_field() { python3 -c "import json,sys; v=json.load(sys.stdin)['$1']; print('null' if v is None else v)"; }
