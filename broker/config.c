@@ -44,6 +44,10 @@ int ferry_config_defaults(struct ferry_config *c, char *err, size_t errlen)
 	snprintf(c->qemu, sizeof(c->qemu), "/usr/bin/qemu-system-x86_64");
 	snprintf(c->accel, sizeof(c->accel), "auto");
 	c->log_level = FERRY_LOG_INFO;
+	snprintf(c->migration_address, sizeof(c->migration_address), "127.0.0.1");
+	c->migration_port_min = 49152;
+	c->migration_port_max = 49215;
+	c->migration_protocols = (1u << 2) | (1u << 3);
 	if (geteuid() == 0) {
 		snprintf(c->runtime_dir, sizeof(c->runtime_dir), "/run/ferry");
 		snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/ferry");
@@ -119,8 +123,59 @@ static int set_access(struct ferry_access *a, const char *v, char *why, size_t w
 	return ferry_access_parse(a, v, why, whylen);
 }
 
+/* "49152-49215" */
+static int set_ports(struct ferry_config *c, const char *v, char *why, size_t wl)
+{
+	char buf[32], *dash;
+	int lo, hi;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (!dash || ferry_parse_int(buf, 1024, 65535, &lo) < 0 ||
+	    ferry_parse_int(dash + 1, 1024, 65535, &hi) < 0 || hi < lo) {
+		snprintf(why, wl, "migration_ports '%s' is not LOW-HIGH within 1024-65535", v);
+		return -EINVAL;
+	}
+	c->migration_port_min = (unsigned)lo;
+	c->migration_port_max = (unsigned)hi;
+	return 0;
+}
+
+/* "2,3" or "2" or "3" */
+static int set_protocols(struct ferry_config *c, const char *v, char *why, size_t wl)
+{
+	unsigned bits = 0;
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '2' || v[i] == '3') {
+			bits |= 1u << (v[i] - '0');
+		} else if (v[i] != ',' && v[i] != ' ') {
+			bits = 0;
+			break;
+		}
+	}
+	if (!bits) {
+		snprintf(why, wl, "migration_protocols '%s' is not a list of 2 and 3", v);
+		return -EINVAL;
+	}
+	c->migration_protocols = bits;
+	return 0;
+}
+
 static int apply(struct ferry_config *c, const char *k, const char *v, char *why, size_t wl)
 {
+	if (!strcmp(k, "migration_ports"))
+		return set_ports(c, v, why, wl);
+	if (!strcmp(k, "migration_protocols"))
+		return set_protocols(c, v, why, wl);
+	if (!strcmp(k, "migration_address") && v[0] && strlen(v) < sizeof(c->migration_address) &&
+	    strspn(v, "0123456789abcdefABCDEF.:-") == strlen(v)) {
+		strcpy(c->migration_address, v);
+		return 0;
+	}
 	if (!strcmp(k, "runtime_dir"))
 		return set_path(c->runtime_dir, sizeof(c->runtime_dir), v, why, wl);
 	if (!strcmp(k, "state_dir"))
@@ -147,7 +202,8 @@ static int apply(struct ferry_config *c, const char *k, const char *v, char *why
 		c->log_syslog = !strcmp(v, "syslog");
 		return 0;
 	}
-	if (!strcmp(k, "helper_user") || !strcmp(k, "accel") || !strcmp(k, "log_target"))
+	if (!strcmp(k, "helper_user") || !strcmp(k, "accel") || !strcmp(k, "log_target") ||
+	    !strcmp(k, "migration_address"))
 		snprintf(why, wl, "'%s' is not a valid value for %s", v, k);
 	else
 		snprintf(why, wl, "unknown setting '%s'", k);

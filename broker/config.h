@@ -26,6 +26,9 @@ struct ferry_config {
 	enum ferry_log_level log_level;
 	bool log_syslog;
 	struct ferry_access rw, ro;	/* who may use each socket */
+	char migration_address[64];	/* where incoming QEMU listens, as the URI says it */
+	unsigned migration_port_min, migration_port_max;
+	unsigned migration_protocols;	/* bit v set: protocol v is spoken */
 };
 
 /* Defaults: system paths for root, XDG paths for anyone else. 0 or -errno. */

@@ -110,13 +110,6 @@ static int make_dirs(struct ferry_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-static void uuid_format(const uint8_t u[16], char out[37])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		 u[12], u[13], u[14], u[15]);
-}
-
 /* The host UUID is made once and kept: the cookie's same-host check relies on it. */
 static int host_uuid(struct ferry_daemon *d, char *err, size_t errlen)
 {
@@ -140,7 +133,7 @@ static int host_uuid(struct ferry_daemon *d, char *err, size_t errlen)
 		return -EIO;
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
-	uuid_format(u, d->host_uuid);
+	ferry_uuid_format(u, d->host_uuid);
 	snprintf(buf, sizeof(buf), "%s\n", d->host_uuid);
 	r = ferry_write_file_atomic(path, buf, strlen(buf), 0600);
 	if (r < 0)
@@ -371,13 +364,15 @@ void ferry_domain_write_status(struct ferry_daemon *d, struct ferry_domain *dom)
 	size_t len;
 	int r;
 
-	uuid_format(dom->def->uuid, uuid);
+	ferry_uuid_format(dom->def->uuid, uuid);
 	json_object_object_add(o, "name", json_object_new_string(dom->def->name));
 	json_object_object_add(o, "uuid", json_object_new_string(uuid));
 	json_object_object_add(o, "state", json_object_new_string(ferry_dom_state_name(dom->state)));
 	json_object_object_add(o, "reason", json_object_new_string(dom->reason));
 	if (dom->vm)
 		ferry_vm_status(dom->vm, o);
+	if (dom->job)
+		json_object_object_add(o, "job", ferry_job_json(dom->job));
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY, &len);
 	ferry_domain_path(d, "status", dom->def->name, path, sizeof(path));
 	r = ferry_write_file_atomic(path, s, len, 0600);
@@ -406,6 +401,9 @@ void ferry_domain_set_state(struct ferry_daemon *d, struct ferry_domain *dom,
 
 void ferry_domain_stopped(struct ferry_daemon *d, struct ferry_domain *dom)
 {
+	/* A job still refers to the domain; whoever ends it calls here again. */
+	if (dom->job || dom->vm)
+		return;
 	if (dom->next_def) {
 		ferry_domain_free(dom->def);
 		dom->def = dom->next_def;
@@ -418,4 +416,100 @@ void ferry_domain_stopped(struct ferry_daemon *d, struct ferry_domain *dom)
 		unlink(path);
 		unlink_domain(d, dom);
 	}
+}
+
+struct ferry_job *ferry_job_start(struct ferry_daemon *d, struct ferry_domain *dom,
+				  enum ferry_job_type type, enum ferry_job_phase phase, unsigned flags)
+{
+	struct ferry_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->type = type;
+	job->phase = phase;
+	job->flags = flags;
+	job->started_ns = ferry_now_ns();
+	job->timer_fd = -1;
+	job->d = d;
+	dom->job = job;
+	log_dom(FERRY_LOG_INFO, dom->def->name, "job %s: %s", ferry_job_type_name(type),
+		ferry_job_phase_name(phase));
+	ferry_domain_write_status(d, dom);
+	return job;
+}
+
+void ferry_job_set_phase(struct ferry_daemon *d, struct ferry_domain *dom,
+			 enum ferry_job_phase phase)
+{
+	dom->job->phase = phase;
+	log_dom(FERRY_LOG_INFO, dom->def->name, "job %s: %s", ferry_job_type_name(dom->job->type),
+		ferry_job_phase_name(phase));
+	ferry_domain_write_status(d, dom);
+}
+
+void ferry_job_end(struct ferry_daemon *d, struct ferry_domain *dom)
+{
+	struct ferry_job *job = dom->job;
+
+	if (!job)
+		return;
+	if (job->stats.status[0]) {
+		dom->last_stats = job->stats;
+		dom->have_last_stats = true;
+	}
+	log_dom(FERRY_LOG_INFO, dom->def->name, "job %s ended in phase %s%s%s",
+		ferry_job_type_name(job->type), ferry_job_phase_name(job->phase),
+		job->error[0] ? ": " : "", job->error);
+	dom->job = NULL;
+	if (job->timer_fd >= 0) {
+		ferry_loop_del(&d->loop, job->timer_fd);
+		close(job->timer_fd);
+	}
+	free(job->cookie_in);
+	free(job);
+	ferry_domain_write_status(d, dom);
+}
+
+struct ferry_domain *ferry_domain_incoming(struct ferry_daemon *d, struct ferry_domain_def *def,
+					   char *err, size_t errlen)
+{
+	struct ferry_domain *dom = ferry_domain_lookup(d, def->name);
+
+	if (dom && memcmp(dom->def->uuid, def->uuid, 16) != 0) {
+		snprintf(err, errlen, "domain '%s' exists here with another UUID", def->name);
+		return NULL;
+	}
+	if (dom && (dom->vm || dom->job)) {
+		snprintf(err, errlen, "domain '%s' is already %s here", def->name,
+			 dom->job ? "in a job" : "running");
+		return NULL;
+	}
+	for (struct ferry_domain *o = d->domains; o; o = o->next)
+		if (o != dom && memcmp(o->def->uuid, def->uuid, 16) == 0) {
+			snprintf(err, errlen, "domain '%s' here has the same UUID", o->def->name);
+			return NULL;
+		}
+	if (!dom) {
+		dom = add_domain(d, def);
+		if (!dom)
+			snprintf(err, errlen, "out of memory");
+		return dom;
+	}
+	/* The incoming definition runs; the persistent one comes back when it stops. */
+	ferry_domain_free(dom->next_def);
+	dom->next_def = dom->def;
+	dom->def = def;
+	return dom;
+}
+
+int ferry_domain_persist(struct ferry_daemon *d, struct ferry_domain *dom, char *err, size_t errlen)
+{
+	int r = save_def(d, dom->def, err, errlen);
+
+	if (r < 0)
+		return r;
+	ferry_domain_free(dom->next_def);
+	dom->next_def = NULL;
+	dom->persistent = true;
+	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "hv/domain.h"
+#include "job.h"
 
 enum ferry_dom_state {
 	FERRY_DOM_SHUTOFF,
@@ -30,6 +31,9 @@ struct ferry_domain {
 	enum ferry_dom_state state;
 	const char *reason;			/* a string constant, see docs/api.md */
 	struct ferry_vm *vm;			/* while QEMU runs */
+	struct ferry_job *job;			/* the async job under way, if any */
+	struct ferry_migration_stats last_stats;	/* the last finished migration's */
+	bool have_last_stats;
 };
 
 const char *ferry_dom_state_name(enum ferry_dom_state s);
@@ -48,6 +52,18 @@ struct ferry_domain *ferry_domain_lookup(struct ferry_daemon *d, const char *nam
 int ferry_domain_define(struct ferry_daemon *d, const char *xml, size_t len,
 			struct ferry_domain **out, char *err, size_t errlen);
 
+/*
+ * ferry_domain_incoming - the domain an incoming migration runs as: a new
+ * transient one, or a shut-off one of the same name and UUID, whose own
+ * definition is kept aside. Takes @def on success. NULL with @err when the
+ * name or UUID is taken by something else or the domain is busy.
+ */
+struct ferry_domain *ferry_domain_incoming(struct ferry_daemon *d, struct ferry_domain_def *def,
+					   char *err, size_t errlen);
+
+/* Make the running definition the persistent one (migration's persist-dest). */
+int ferry_domain_persist(struct ferry_daemon *d, struct ferry_domain *dom, char *err, size_t errlen);
+
 /* Forget the persistent definition; a running domain lives on as transient. */
 int ferry_domain_undefine(struct ferry_daemon *d, struct ferry_domain *dom,
 			  char *err, size_t errlen);
@@ -64,6 +80,13 @@ void ferry_domain_write_status(struct ferry_daemon *d, struct ferry_domain *dom)
 
 /* Once shut off: apply a pending definition, drop a transient domain. */
 void ferry_domain_stopped(struct ferry_daemon *d, struct ferry_domain *dom);
+
+/* Start, move on, end the domain's job; each writes the status file first. */
+struct ferry_job *ferry_job_start(struct ferry_daemon *d, struct ferry_domain *dom,
+				  enum ferry_job_type type, enum ferry_job_phase phase, unsigned flags);
+void ferry_job_set_phase(struct ferry_daemon *d, struct ferry_domain *dom,
+			 enum ferry_job_phase phase);
+void ferry_job_end(struct ferry_daemon *d, struct ferry_domain *dom);
 
 /* Paths under the state and runtime dirs. */
 void ferry_domain_path(struct ferry_daemon *d, const char *kind, const char *name,

@@ -17,6 +17,7 @@
 #include "domains.h"
 #include "helper.h"
 #include "log.h"
+#include "migrate.h"
 #include "vm.h"
 
 struct options {
@@ -132,6 +133,11 @@ static void stop_domains(struct ferry_daemon *d)
 	}
 }
 
+static void on_client_gone(struct ferry_client *c, void *ctx)
+{
+	ferry_migrate_client_gone(ctx, c);
+}
+
 static int run_daemon(struct ferry_daemon *d)
 {
 	char rw[PATH_MAX], ro[PATH_MAX], err[1024];
@@ -144,7 +150,7 @@ static int run_daemon(struct ferry_daemon *d)
 	ferry_config_socket(&d->cfg, false, rw, sizeof(rw));
 	ferry_config_socket(&d->cfg, true, ro, sizeof(ro));
 	if (ferry_server_open(&d->srv, &d->loop, rw, ro, &d->cfg.rw, &d->cfg.ro,
-			      ferry_commands_dispatch, NULL, d, err, sizeof(err)) < 0)
+			      ferry_commands_dispatch, on_client_gone, d, err, sizeof(err)) < 0)
 		ferry_die(1, "%s", err);
 	log_info("ferryd %s listening on %s and %s (config %s, state %s)", FERRY_VERSION, rw, ro,
 		 d->cfg.file[0] ? d->cfg.file : "defaults", d->cfg.state_dir);

@@ -62,13 +62,22 @@ struct ferry_vm {
 	int qmp_fd;			/* connected, until handed to the helper */
 	int timer_fd;
 	bool starting, start_paused, destroying, guest_shutdown, suspending;
-	struct ferry_client *start_client;
-	struct ferry_client *destroy_clients[MAX_WAITERS];
-	size_t ndestroy;
+	const char *incoming;		/* -incoming value while a migration comes in */
+	const char *paused_reason;	/* the state reason when started paused */
+	const char *stop_reason;	/* why the broker ended QEMU: "destroyed", "migrated" */
+	struct ferry_vm_waiter start_waiter;
+	struct ferry_vm_waiter kill_waiters[MAX_WAITERS];
+	size_t nkill;
+};
+
+struct mon_call {
+	struct ferry_vm *vm;
+	uint32_t cmd;
+	ferry_vm_mon_cb cb;
+	void *data;
 };
 
 struct vm_call {
-	struct ferry_vm *vm;
 	struct ferry_client *c;
 	enum ferry_vm_op op;
 };
@@ -145,21 +154,28 @@ static void start_fail(struct ferry_vm *vm, const char *fmt, ...)
 	log_tail(vm, tail, sizeof(tail));
 	log_dom(FERRY_LOG_ERR, vm->name, "start failed: %s%s%s", why, tail[0] ? "; QEMU said: " : "",
 		tail);
-	if (vm->start_client)
-		answer_error(vm->start_client, "InternalError", "starting domain '%s': %s%s%s",
-			     vm->name, why, tail[0] ? "; QEMU said: " : "", tail);
-	vm->start_client = NULL;
+	if (vm->start_waiter.cb) {
+		char msg[1400];
+		struct ferry_vm_waiter w = vm->start_waiter;
+
+		snprintf(msg, sizeof(msg), "starting domain '%s': %s%s%s", vm->name, why,
+			 tail[0] ? "; QEMU said: " : "", tail);
+		memset(&vm->start_waiter, 0, sizeof(vm->start_waiter));
+		w.cb(vm, msg, w.data);
+	}
 	signal_qemu(vm, SIGKILL);
 }
 
 static void start_done(struct ferry_vm *vm)
 {
+	struct ferry_vm_waiter w = vm->start_waiter;
+
 	vm->starting = false;
 	ferry_domain_set_state(vm->d, vm->dom, vm->start_paused ? FERRY_DOM_PAUSED : FERRY_DOM_RUNNING,
-			       vm->start_paused ? "starting" : "booted");
-	if (vm->start_client)
-		answer_ok(vm->start_client);
-	vm->start_client = NULL;
+			       vm->start_paused ? vm->paused_reason : "booted");
+	memset(&vm->start_waiter, 0, sizeof(vm->start_waiter));
+	if (w.cb)
+		w.cb(vm, NULL, w.data);
 }
 
 /* An ERROR reply from the helper as "text"; QEMU's own errors come this way. */
@@ -186,32 +202,12 @@ static void monitor_broken(struct ferry_vm *vm, const char *why)
 	start_fail(vm, "monitor broken: %s", why);
 }
 
-static int send_command(struct ferry_vm *vm, uint32_t cmd, ferry_reply_cb cb, void *data)
+static void on_cont(struct ferry_vm *vm, const struct ferry_mon_result *res, const char *error,
+		    void *data)
 {
-	struct ferry_mon_command mc = { .cmd = cmd, .timeout_ms = COMMAND_TIMEOUT_MS };
-	struct ferry_wbuf w;
-	int r;
-
-	ferry_wbuf_init(&w);
-	r = ferry_mon_put_command(&w, &mc);
-	return r < 0 ? r : ferry_helper_call(&vm->mon, FERRY_MSG_MON_COMMAND, &w, NULL, 0, cb, data);
-}
-
-static void on_cont(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
-{
-	struct ferry_vm *vm = data;
-	char why[512];
-
-	if (!reply) {
-		start_fail(vm, "%s", vm->mon.exit_desc[0] ? vm->mon.exit_desc : "monitor helper gone");
-		return;
-	}
-	if (reply->hdr.type == FERRY_MSG_ERROR) {
-		reply_error_text(reply, why, sizeof(why));
-		start_fail(vm, "cont: %s", why);
-		return;
-	}
-	if (vm->starting)
+	if (error)
+		start_fail(vm, "cont: %s", error);
+	else if (vm->starting)
 		start_done(vm);
 }
 
@@ -240,8 +236,12 @@ static void on_attached(struct ferry_helper *h, const struct ferry_msg *reply, v
 	log_dom(FERRY_LOG_DEBUG, vm->name, "monitor attached, QEMU %s", version);
 	if (vm->start_paused)
 		start_done(vm);
-	else if (send_command(vm, FERRY_MON_CONT, on_cont, vm) < 0)
-		start_fail(vm, "cannot send cont to the monitor helper");
+	else {
+		struct ferry_mon_command mc = { .cmd = FERRY_MON_CONT, .timeout_ms = COMMAND_TIMEOUT_MS };
+
+		if (ferry_vm_monitor(vm, &mc, on_cont, NULL) < 0)
+			start_fail(vm, "cannot send cont to the monitor helper");
+	}
 }
 
 /*
@@ -328,8 +328,8 @@ static void on_kill_timer(struct ferry_loop *loop, int fd, uint32_t events, void
 
 static const char *exit_reason(const struct ferry_vm *vm)
 {
-	if (vm->destroying)
-		return "destroyed";
+	if (vm->stop_reason)
+		return vm->stop_reason;
 	if (vm->guest_shutdown)
 		return "shutdown";
 	if (vm->starting || !vm->mon_attached)
@@ -350,9 +350,13 @@ static void on_qemu_exit(struct ferry_loop *loop, int fd, uint32_t events, void 
 	log_dom(FERRY_LOG_INFO, vm->name, "QEMU (pid %d) %s", (int)vm->qemu.pid, desc);
 	start_fail(vm, "QEMU %s", desc);
 	ferry_domain_set_state(vm->d, dom, FERRY_DOM_SHUTOFF, exit_reason(vm));
-	for (size_t i = 0; i < vm->ndestroy; i++)
-		answer_ok(vm->destroy_clients[i]);
-	vm->ndestroy = 0;
+	/*
+	 * The waiters run while dom->vm is still set, so none of them can free
+	 * the domain: that is ferry_domain_stopped()'s call, below, alone.
+	 */
+	for (size_t i = 0; i < vm->nkill; i++)
+		vm->kill_waiters[i].cb(vm, NULL, vm->kill_waiters[i].data);
+	vm->nkill = 0;
 	/* The domain is free for the next start; the VM lingers only to reap its helper. */
 	dom->vm = NULL;
 	vm->dom = NULL;
@@ -473,6 +477,7 @@ static int spawn_qemu(struct ferry_vm *vm, char *err, size_t errlen)
 	struct ferry_qemu_launch launch = {
 		.emulator = vm->d->cfg.qemu, .accel = vm->accel, .qmp_fd = 3,
 		.private_dir = vm->privdir, .vnc_port = vnc_port(vm->dom->def),
+		.incoming = vm->incoming,
 	};
 	struct sockaddr_un sa;
 	char **argv = NULL;
@@ -557,14 +562,14 @@ static int launch(struct ferry_vm *vm, char *err, size_t errlen)
 	return start_monitor(vm, err, errlen);
 }
 
-void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom, bool paused,
-		    struct ferry_client *c)
+void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom,
+		    const struct ferry_vm_start_opts *o)
 {
 	struct ferry_vm *vm = calloc(1, sizeof(*vm));
 	char err[768];
 
 	if (!vm) {
-		ferry_client_error(c, "InternalError", "out of memory");
+		o->done(NULL, "out of memory", o->data);
 		return;
 	}
 	vm->d = d;
@@ -574,10 +579,11 @@ void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom, bool pause
 	vm->qemu.pid = -1;
 	vm->qemu.pidfd = vm->qemu.chan_fd = vm->qemu.err_fd = -1;
 	vm->starting = true;
-	vm->start_paused = paused;
+	vm->incoming = o->incoming;
+	vm->start_paused = o->paused || o->incoming;
+	vm->paused_reason = o->incoming ? "migration" : "starting";
+	vm->start_waiter = (struct ferry_vm_waiter){ o->done, o->data };
 	dom->vm = vm;
-	ferry_client_ref(c);
-	vm->start_client = c;
 	if (launch(vm, err, sizeof(err)) == 0)
 		return;
 	start_fail(vm, "%s", err);
@@ -598,43 +604,91 @@ void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom, bool pause
 	}
 }
 
-void ferry_vm_destroy(struct ferry_vm *vm, struct ferry_client *c)
+int ferry_vm_kill(struct ferry_vm *vm, const char *reason, ferry_vm_done_cb cb, void *data)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = KILL_GRACE_S } };
 
-	if (vm->ndestroy == MAX_WAITERS) {
-		ferry_client_error(c, "OperationInvalid", "domain '%s' is already being destroyed",
-				   vm->name);
-		return;
-	}
-	ferry_client_ref(c);
-	vm->destroy_clients[vm->ndestroy++] = c;
+	if (vm->nkill == MAX_WAITERS)
+		return -EBUSY;
+	vm->kill_waiters[vm->nkill++] = (struct ferry_vm_waiter){ cb, data };
 	if (vm->destroying)
-		return;
+		return 0;
 	vm->destroying = true;
-	start_fail(vm, "destroyed while starting");
-	log_dom(FERRY_LOG_INFO, vm->name, "destroying QEMU (pid %d)", (int)vm->qemu.pid);
+	vm->stop_reason = reason;
+	start_fail(vm, "%s while starting", reason);
+	log_dom(FERRY_LOG_INFO, vm->name, "ending QEMU (pid %d): %s", (int)vm->qemu.pid, reason);
 	signal_qemu(vm, SIGTERM);
 	vm->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (vm->timer_fd < 0 || timerfd_settime(vm->timer_fd, 0, &its, NULL) < 0 ||
 	    ferry_loop_add(&vm->d->loop, vm->timer_fd, EPOLLIN, on_kill_timer, vm) < 0)
 		signal_qemu(vm, SIGKILL);
+	return 0;
 }
 
-static void on_command(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
+static void on_mon_reply(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
+{
+	struct mon_call *call = data;
+	struct ferry_vm *vm = call->vm;
+	struct ferry_mon_result res;
+	char why[512];
+
+	if (!call->cb) {
+		/* Fire and forget (a cancel nobody waits on): only a broken answer matters. */
+		if (reply && reply->hdr.type == FERRY_MSG_MON_RESULT &&
+		    (ferry_mon_get_result(reply->payload, reply->len, &res, why, sizeof(why)) < 0 ||
+		     res.cmd != call->cmd)) {
+			monitor_broken(vm, "malformed answer");
+			ferry_helper_kill(&vm->mon);
+		}
+	} else if (!reply) {
+		snprintf(why, sizeof(why), "monitor gone: %s", vm->mon_why[0] ? vm->mon_why :
+			 vm->qemu_exited ? "QEMU exited" : "the helper ended");
+		call->cb(vm, NULL, why, call->data);
+	} else if (reply->hdr.type == FERRY_MSG_ERROR) {
+		reply_error_text(reply, why, sizeof(why));
+		call->cb(vm, NULL, why, call->data);
+	} else if (ferry_mon_get_result(reply->payload, reply->len, &res, why, sizeof(why)) < 0 ||
+		   res.cmd != call->cmd) {
+		monitor_broken(vm, res.cmd != call->cmd ? "answer to another command" : why);
+		ferry_helper_kill(&vm->mon);
+		call->cb(vm, NULL, "the monitor helper answered wrongly", call->data);
+	} else {
+		call->cb(vm, &res, NULL, call->data);
+	}
+	free(call);
+}
+
+int ferry_vm_monitor(struct ferry_vm *vm, const struct ferry_mon_command *mc,
+		     ferry_vm_mon_cb cb, void *data)
+{
+	struct mon_call *call;
+	struct ferry_wbuf w;
+	int r;
+
+	if (vm->mon_broken || !vm->mon_started || vm->qemu_exited)
+		return -ENOTCONN;
+	call = calloc(1, sizeof(*call));
+	if (!call)
+		return -ENOMEM;
+	*call = (struct mon_call){ vm, mc->cmd, cb, data };
+	ferry_wbuf_init(&w);
+	r = ferry_mon_put_command(&w, mc);
+	if (r == 0)
+		r = ferry_helper_call(&vm->mon, FERRY_MSG_MON_COMMAND, &w, NULL, 0, on_mon_reply, call);
+	if (r < 0)
+		free(call);
+	return r;
+}
+
+static void on_command(struct ferry_vm *vm, const struct ferry_mon_result *res, const char *error,
+		       void *data)
 {
 	struct vm_call *call = data;
-	struct ferry_vm *vm = call->vm;
-	char why[512];
 
 	if (call->op == FERRY_VM_OP_SUSPEND)
 		vm->suspending = false;
-	if (!reply) {
-		answer_error(call->c, "InternalError", "domain '%s': monitor gone: %s", vm->name,
-			     vm->mon_why[0] ? vm->mon_why : "QEMU exited");
-	} else if (reply->hdr.type == FERRY_MSG_ERROR) {
-		reply_error_text(reply, why, sizeof(why));
-		answer_error(call->c, "GenericError", "domain '%s': QEMU refused: %s", vm->name, why);
+	if (error) {
+		answer_error(call->c, "GenericError", "domain '%s': %s", vm->name, error);
 	} else {
 		if (vm->dom && call->op == FERRY_VM_OP_SUSPEND)
 			ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED, "user");
@@ -652,6 +706,7 @@ void ferry_vm_command(struct ferry_vm *vm, enum ferry_vm_op op, struct ferry_cli
 		[FERRY_VM_OP_RESUME] = FERRY_MON_CONT,
 		[FERRY_VM_OP_POWERDOWN] = FERRY_MON_SYSTEM_POWERDOWN,
 	};
+	struct ferry_mon_command mc = { .cmd = cmds[op], .timeout_ms = COMMAND_TIMEOUT_MS };
 	struct vm_call *call = calloc(1, sizeof(*call));
 	int r;
 
@@ -659,13 +714,12 @@ void ferry_vm_command(struct ferry_vm *vm, enum ferry_vm_op op, struct ferry_cli
 		ferry_client_error(c, "InternalError", "out of memory");
 		return;
 	}
-	call->vm = vm;
 	call->c = c;
 	call->op = op;
 	ferry_client_ref(c);
 	if (op == FERRY_VM_OP_SUSPEND)
 		vm->suspending = true;
-	r = send_command(vm, cmds[op], on_command, call);
+	r = ferry_vm_monitor(vm, &mc, on_command, call);
 	if (r < 0) {
 		vm->suspending = false;
 		answer_error(c, "InternalError", "domain '%s': monitor helper: %s", vm->name, strerror(-r));

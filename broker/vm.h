@@ -21,17 +21,45 @@ enum ferry_vm_op {
 	FERRY_VM_OP_POWERDOWN,
 };
 
+/* @error is NULL on success. @vm is NULL only when it could not even be made. */
+typedef void (*ferry_vm_done_cb)(struct ferry_vm *vm, const char *error, void *data);
+
+struct ferry_vm_waiter {
+	ferry_vm_done_cb cb;
+	void *data;
+};
+
+struct ferry_vm_start_opts {
+	bool paused;			/* leave the vCPUs stopped */
+	const char *incoming;		/* "defer": QEMU waits for a migration (always paused) */
+	ferry_vm_done_cb done;		/* the domain runs (or is paused), or it failed */
+	void *data;
+};
+
 /*
  * ferry_vm_start - spawn QEMU for @dom (paused with -S), attach the monitor
- * helper, and unless @paused resume the vCPUs. @c is answered when the
- * domain runs, or with the error that stopped it; nothing is left behind
- * by a failed start.
+ * helper, and unless told otherwise resume the vCPUs. @o->done learns the
+ * outcome; nothing is left behind by a failed start.
  */
-void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom, bool paused,
-		    struct ferry_client *c);
+void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom,
+		    const struct ferry_vm_start_opts *o);
 
-/* SIGTERM QEMU (SIGKILL after a grace period); @c is answered once it is gone. */
-void ferry_vm_destroy(struct ferry_vm *vm, struct ferry_client *c);
+/*
+ * ferry_vm_kill - SIGTERM QEMU (SIGKILL after a grace period); the domain
+ * is shut off with @reason ("destroyed", "migrated") and @cb runs once
+ * QEMU is gone. Return 0, or -EBUSY when too many already wait.
+ */
+int ferry_vm_kill(struct ferry_vm *vm, const char *reason, ferry_vm_done_cb cb, void *data);
+
+/* The result of one monitor command, or why there is none. */
+struct ferry_mon_result;
+struct ferry_mon_command;
+typedef void (*ferry_vm_mon_cb)(struct ferry_vm *vm, const struct ferry_mon_result *res,
+				const char *error, void *data);
+
+/* Send @mc through the monitor helper. Return 0 (@cb will run) or -errno (it will not). */
+int ferry_vm_monitor(struct ferry_vm *vm, const struct ferry_mon_command *mc,
+		     ferry_vm_mon_cb cb, void *data);
 
 /* One monitor command; @c is answered with its outcome. */
 void ferry_vm_command(struct ferry_vm *vm, enum ferry_vm_op op, struct ferry_client *c);

@@ -40,6 +40,8 @@ struct ferry_client {
 	char broken[BROKEN_MAX];		/* why the connection is dead; "" if not */
 	struct json_object *events;		/* array, oldest first */
 	size_t dropped;
+	ferry_event_hook hook;			/* events go here instead, when set */
+	void *hook_data;
 };
 
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
@@ -219,6 +221,10 @@ static int queue_event(struct ferry_client *cl, struct json_object *ev,
 	     !json_object_is_type(data, json_type_object)))
 		return fail(err, errlen, -EPROTO,
 			    "broker sent an event without a name or with non-object data");
+	if (cl->hook) {
+		cl->hook(ev, cl->hook_data);
+		return 0;
+	}
 	/* A client that never looks at events must not grow without bound. */
 	if (json_object_array_length(cl->events) >= FERRY_CLIENT_MAX_EVENTS) {
 		json_object_array_del_idx(cl->events, 0, 1);
@@ -566,4 +572,10 @@ int ferry_client_next_event(struct ferry_client *cl, int timeout_ms,
 		if (pop_event(cl, ev))
 			return 0;
 	}
+}
+
+void ferry_client_set_event_hook(struct ferry_client *cl, ferry_event_hook hook, void *data)
+{
+	cl->hook = hook;
+	cl->hook_data = data;
 }

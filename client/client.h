@@ -101,6 +101,14 @@ int ferry_client_next_event(struct ferry_client *cl, int timeout_ms,
 			    struct json_object **ev, char *err, size_t errlen);
 
 /* Events queued now, and events dropped because the queue was full. */
+/*
+ * ferry_client_set_event_hook - hand each event to @hook as it arrives,
+ * even in the middle of a call, instead of queueing it (NULL: queue again).
+ * @ev is borrowed for the duration of the hook.
+ */
+typedef void (*ferry_event_hook)(struct json_object *ev, void *data);
+void ferry_client_set_event_hook(struct ferry_client *cl, ferry_event_hook hook, void *data);
+
 size_t ferry_client_pending_events(const struct ferry_client *cl);
 size_t ferry_client_dropped_events(const struct ferry_client *cl);
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctl.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
@@ -57,9 +58,9 @@ struct command {
 	const char *done;		/* simple actions: "Domain 'X' <done>" */
 };
 
-static void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static void err_msg(const char *fmt, ...)
+
+void ctl_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -103,6 +104,16 @@ static void usage(FILE *f)
 	      "  version                   show client and broker versions\n"
 	      "  events [--count N] [--timeout SEC]\n"
 	      "                            print domain lifecycle events as they come\n"
+	      "  migrate [--live] [--suspend] [--persistent] [--undefinesource] [--xml FILE]\n"
+	      "          [--bandwidth MIB/S] [--max-downtime MS] [--timeout SEC] [--verbose]\n"
+	      "          NAME DEST_URI     migrate a domain to the broker at DEST_URI\n"
+	      "  domjobinfo NAME [--completed]\n"
+	      "                            show the running (or last completed) job\n"
+	      "  domjobabort NAME          abort a running migration\n"
+	      "  migrate-setspeed NAME MIB/S\n"
+	      "                            cap a migration's bandwidth (0: unlimited)\n"
+	      "  migrate-setmaxdowntime NAME MS\n"
+	      "                            the downtime a migration may take at its end\n"
 	      "\n"
 	      "Options:\n"
 	      "  -c, --connect URI   broker to talk to: unix:///path/to/socket\n"
@@ -145,7 +156,7 @@ static const char *field(struct json_object *o, const char *key, char *buf, size
 	return show(json_object_object_get(o, key), buf, len);
 }
 
-static void print_json(struct json_object *o)
+void ctl_print_json(struct json_object *o)
 {
 	if (json_object_is_type(o, json_type_object) && json_object_object_length(o) == 0) {
 		puts("{}");
@@ -163,7 +174,7 @@ static int call(struct ctl *c, const char *api, struct json_object *args,
 	int r = ferry_client_call(c->cl, api, args, ret, err, sizeof(err));
 
 	if (r < 0)
-		err_msg("%s", err);
+		ctl_err("%s", err);
 	return r;
 }
 
@@ -186,7 +197,7 @@ static int run_action(struct ctl *c, const struct command *cmd)
 		json_object_object_add(args, "paused", json_object_new_boolean(true));
 	r = args ? call(c, cmd->api, args, &ret) : -ENOMEM;
 	if (r == 0 && c->json)
-		print_json(ret);
+		ctl_print_json(ret);
 	else if (r == 0)
 		printf("Domain '%s' %s\n", c->arg, cmd->done);
 	json_object_put(args);
@@ -205,7 +216,7 @@ static int run_define(struct ctl *c, const struct command *cmd)
 		r = call(c, cmd->api, args, &ret);
 	}
 	if (r == 0 && c->json)
-		print_json(ret);
+		ctl_print_json(ret);
 	else if (r == 0)
 		printf("Domain '%s' defined from %s\n", field(ret, "name", name, sizeof(name)),
 		       c->arg);
@@ -260,9 +271,9 @@ static int run_list(struct ctl *c, const struct command *cmd)
 	}
 	r = call(c, cmd->api, args, &ret);
 	if (r == 0 && c->json) {
-		print_json(ret);
+		ctl_print_json(ret);
 	} else if (r == 0 && !json_object_is_type(ret, json_type_array)) {
-		err_msg("broker answered '%s' with something other than a list", cmd->api);
+		ctl_err("broker answered '%s' with something other than a list", cmd->api);
 		r = -EPROTO;
 	} else if (r == 0) {
 		print_list(ret);
@@ -320,7 +331,7 @@ static int run_query(struct ctl *c, const struct command *cmd)
 	if (r < 0)
 		return r;
 	if (c->json) {
-		print_json(ret);
+		ctl_print_json(ret);
 	} else if (!strcmp(cmd->name, "dominfo")) {
 		print_info(ret);
 	} else if (!strcmp(cmd->name, "domstate")) {
@@ -333,7 +344,7 @@ static int run_query(struct ctl *c, const struct command *cmd)
 		/* The XML goes out as it came: it is the document, not a label. */
 		xml = json_object_get_string(json_object_object_get(ret, "xml"));
 		if (!xml) {
-			err_msg("broker answered '%s' without an xml string", cmd->api);
+			ctl_err("broker answered '%s' without an xml string", cmd->api);
 			r = -EPROTO;
 		} else {
 			fputs(xml, stdout);
@@ -352,7 +363,7 @@ static int run_version(struct ctl *c, const struct command *cmd)
 	int r = call(c, cmd->api, NULL, &ret);
 
 	if (r == 0 && c->json) {
-		print_json(ret);
+		ctl_print_json(ret);
 	} else if (r == 0) {
 		printf("%-15s %s\n", "ferryctl:", FERRY_VERSION);
 		printf("%-15s %s\n", "ferryd:", field(ret, "ferry", buf, sizeof(buf)));
@@ -410,11 +421,11 @@ static int run_events(struct ctl *c, const struct command *cmd)
 		if (r == -ETIMEDOUT && !(c->opts & OPT_COUNT))
 			return 0;
 		if (r == -ETIMEDOUT) {
-			err_msg("timed out after %d of %d events", seen, c->count);
+			ctl_err("timed out after %d of %d events", seen, c->count);
 			return r;
 		}
 		if (r < 0) {
-			err_msg("%s", err);
+			ctl_err("%s", err);
 			return r;
 		}
 		if (is_lifecycle(ev)) {
@@ -541,7 +552,7 @@ static int parse_global(struct ctl *c, int argc, char **argv)
 }
 
 /* define's FILE, read whole before connecting: at most XML_MAX bytes. */
-static int read_xml(const char *path, char **out)
+int ctl_read_file(const char *path, char **out)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
@@ -549,11 +560,11 @@ static int read_xml(const char *path, char **out)
 	struct stat st;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		err_msg("%s: %s", path, strerror(errno));
+		ctl_err("%s: %s", path, strerror(errno));
 		return -EIO;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)XML_MAX) {
-		err_msg("%s: not a regular file of at most %u bytes", path, XML_MAX);
+		ctl_err("%s: not a regular file of at most %u bytes", path, XML_MAX);
 		return -EINVAL;
 	}
 	buf = malloc(XML_MAX + 2);
@@ -566,7 +577,7 @@ static int read_xml(const char *path, char **out)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			err_msg("%s: %s", path, strerror(errno));
+			ctl_err("%s: %s", path, strerror(errno));
 			return -EIO;
 		}
 		if (n == 0)
@@ -574,7 +585,7 @@ static int read_xml(const char *path, char **out)
 		len += (size_t)n;
 	}
 	if (len > XML_MAX || memchr(buf, '\0', len)) {
-		err_msg("%s: larger than %u bytes or holds a NUL byte", path, XML_MAX);
+		ctl_err("%s: larger than %u bytes or holds a NUL byte", path, XML_MAX);
 		return -EINVAL;
 	}
 	buf[len] = '\0';
@@ -582,20 +593,19 @@ static int read_xml(const char *path, char **out)
 	return 0;
 }
 
-static int connect_broker(struct ctl *c)
+int ctl_connect(const char *uri, int timeout_ms, struct ferry_client **out)
 {
 	char buf[FERRY_URI_MAX + 1];
-	const char *uri = c->uri;
 	char err[1024];
 
 	if (!uri && ferry_default_uri(buf, sizeof(buf), err, sizeof(err)) < 0) {
-		err_msg("%s", err);
+		ctl_err("%s", err);
 		return -1;
 	}
 	if (!uri)
 		uri = buf;
-	if (ferry_client_connect(uri, c->timeout_ms, &c->cl, err, sizeof(err)) < 0) {
-		err_msg("%s", err);
+	if (ferry_client_connect(uri, timeout_ms, out, err, sizeof(err)) < 0) {
+		ctl_err("%s", err);
 		return -1;
 	}
 	return 0;
@@ -612,15 +622,18 @@ int main(int argc, char **argv)
 		return r;
 	if (optind >= argc)
 		return usage_error("no command given");
+	r = ctl_migration_main(c.uri, c.json, c.timeout_ms, argc - optind, argv + optind);
+	if (r != -ENOENT)
+		return r;
 	cmd = find_command(argv[optind]);
 	if (!cmd)
 		return usage_error("unknown command '%s'", argv[optind]);
 	r = parse_command(&c, cmd, argc - optind, argv + optind);
 	if (r)
 		return r;
-	if (cmd->run == run_define && read_xml(c.arg, &c.xml) < 0)
+	if (cmd->run == run_define && ctl_read_file(c.arg, &c.xml) < 0)
 		return EXIT_FAILURE;
-	if (connect_broker(&c) < 0) {
+	if (ctl_connect(c.uri, c.timeout_ms, &c.cl) < 0) {
 		free(c.xml);
 		return EXIT_FAILURE;
 	}
@@ -628,7 +641,7 @@ int main(int argc, char **argv)
 	ferry_client_free(c.cl);
 	free(c.xml);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		err_msg("writing output: %s", strerror(errno));
+		ctl_err("writing output: %s", strerror(errno));
 		return EXIT_FAILURE;
 	}
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

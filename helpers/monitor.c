@@ -268,7 +268,7 @@ static int on_command(struct ferry_chan *chan, struct ferry_msg *msg, void *ctx)
 	struct monitor *m = ctx;
 	struct ferry_mon_command c;
 	const char *name;
-	char why[128];
+	char why[256];
 	int r;
 
 	if (ferry_mon_get_command(msg->payload, msg->len, &c, why, sizeof(why)) < 0)

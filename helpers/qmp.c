@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,8 +214,12 @@ static int int_member(struct json_object *obj, const char *key, int64_t min, int
 		return -ERANGE;
 	errno = 0;
 	x = json_object_get_int64(v);
-	/* json-c saturates what does not fit and says so in errno. */
-	if (errno || x < min || x > max)
+	/*
+	 * json-c clamps an integer that does not fit to INT64_MIN or
+	 * INT64_MAX, and json-c 0.16 does not say so in errno: no value QEMU
+	 * reports sits exactly on those limits, so they count as too large.
+	 */
+	if (errno || x == INT64_MIN || x == INT64_MAX || x < min || x > max)
 		return -ERANGE;
 	*out = x;
 	return 0;
@@ -370,7 +375,8 @@ int ferry_qmp_event(const struct ferry_qmp_msg *m, struct ferry_mon_event *ev,
 		break;
 	case FERRY_MON_EV_MIGRATION:
 		ev->u.migration.status = token_member(m->data, "status");
-		if (!ev->u.migration.status)
+		if (!ev->u.migration.status ||
+		    !ferry_mon_migration_status_ok(ev->u.migration.status))
 			return fail(err, errlen, -EBADMSG,
 				    "QMP event MIGRATION needs data.status (MigrationStatus)");
 		break;
@@ -401,6 +407,217 @@ static int ret_status(struct json_object *ret, union ferry_mon_ret *out, char *e
 	return 0;
 }
 
+/* --- migration ----------------------------------------------------------- */
+
+/* Add @v to @obj under @key; json-c takes @v even when the add fails. */
+static int add(struct json_object *obj, const char *key, struct json_object *v)
+{
+	if (!v || json_object_object_add(obj, key, v) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* {"capabilities": [{"capability": name, "state": bool}, ...]} */
+static int args_caps(const union ferry_mon_args *a, struct json_object *out)
+{
+	struct json_object *list = json_object_new_array();
+
+	if (add(out, "capabilities", list) < 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < a->caps.count; i++) {
+		struct json_object *cap = json_object_new_object();
+
+		if (!cap || json_object_array_add(list, cap) < 0) {
+			json_object_put(cap);
+			return -ENOMEM;
+		}
+		if (add(cap, "capability", json_object_new_string(a->caps.cap[i].name)) < 0 ||
+		    add(cap, "state", json_object_new_boolean(a->caps.cap[i].state)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Only the parameters in the mask; the codec bounded each to int64. */
+static int args_params(const union ferry_mon_args *a, struct json_object *out)
+{
+	const struct ferry_mon_mig_params *p = &a->params;
+	const struct { uint32_t bit; const char *key; uint64_t v; } map[] = {
+		{ FERRY_MON_PARAM_MAX_BANDWIDTH, "max-bandwidth", p->max_bandwidth },
+		{ FERRY_MON_PARAM_DOWNTIME_LIMIT, "downtime-limit", p->downtime_limit },
+		{ FERRY_MON_PARAM_MULTIFD_CHANNELS, "multifd-channels", p->multifd_channels },
+		{ FERRY_MON_PARAM_MAX_POSTCOPY_BANDWIDTH, "max-postcopy-bandwidth",
+		  p->max_postcopy_bandwidth },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if ((p->present & map[i].bit) &&
+		    add(out, map[i].key, json_object_new_int64((int64_t)map[i].v)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* {"uri": ...}: the codec has already held it to tcp:, unix: or fd:. */
+static int args_uri(const union ferry_mon_args *a, struct json_object *out)
+{
+	return add(out, "uri", json_object_new_string(a->migrate.uri));
+}
+
+static int args_cont(const union ferry_mon_args *a, struct json_object *out)
+{
+	return add(out, "state", json_object_new_string(a->cont.state));
+}
+
+/* query-migrate members, by where QEMU puts them ("ram" or the top level). */
+static const struct {
+	uint32_t bit;
+	bool ram;
+	const char *key;
+	size_t off;
+} mig_members[] = {
+#define TOP(b, k, f) { b, false, k, offsetof(struct ferry_mon_migration, f) }
+#define RAM(b, k, f) { b, true, k, offsetof(struct ferry_mon_migration, f) }
+	TOP(FERRY_MON_MIG_TOTAL_TIME, "total-time", total_time),
+	TOP(FERRY_MON_MIG_EXPECTED_DOWNTIME, "expected-downtime", expected_downtime),
+	TOP(FERRY_MON_MIG_DOWNTIME, "downtime", downtime),
+	TOP(FERRY_MON_MIG_SETUP_TIME, "setup-time", setup_time),
+	RAM(FERRY_MON_MIG_RAM_TRANSFERRED, "transferred", ram_transferred),
+	RAM(FERRY_MON_MIG_RAM_REMAINING, "remaining", ram_remaining),
+	RAM(FERRY_MON_MIG_RAM_TOTAL, "total", ram_total),
+	RAM(FERRY_MON_MIG_RAM_DUPLICATE, "duplicate", ram_duplicate),
+	RAM(FERRY_MON_MIG_RAM_NORMAL, "normal", ram_normal),
+	RAM(FERRY_MON_MIG_RAM_DIRTY_PAGES_RATE, "dirty-pages-rate", ram_dirty_pages_rate),
+	RAM(FERRY_MON_MIG_RAM_DIRTY_SYNC_COUNT, "dirty-sync-count", ram_dirty_sync_count),
+	RAM(FERRY_MON_MIG_RAM_PAGE_SIZE, "page-size", ram_page_size),
+#undef TOP
+#undef RAM
+};
+
+/* Faster than any link ferry will see: 1 Pbit/s. */
+#define MBPS_MAX 1e9
+
+/* "mbps" is a JSON number, integer or not: kept as thousandths. */
+static int mbps_member(struct json_object *ram, uint64_t *milli)
+{
+	struct json_object *v = member(ram, "mbps", json_type_double);
+	double d;
+
+	if (member(ram, "mbps", json_type_int)) {
+		int64_t i;
+
+		if (int_member(ram, "mbps", 0, (int64_t)MBPS_MAX, &i) < 0)
+			return -ERANGE;
+		*milli = (uint64_t)i * 1000u;
+		return 0;
+	}
+	if (!v)
+		return -ERANGE;
+	d = json_object_get_double(v);
+	/* Written this way round, NaN fails too. */
+	if (!(d >= 0 && d <= MBPS_MAX))
+		return -ERANGE;
+	*milli = (uint64_t)(d * 1000.0 + 0.5);
+	return 0;
+}
+
+/*
+ * error-desc: QEMU's words, cut to 255 bytes, anything unprintable as '?'.
+ * Return 0, -EINVAL when it is not a string, or -ENOMEM.
+ */
+static int error_desc_member(struct json_object *ret, const char **out)
+{
+	char buf[FERRY_MON_ERROR_DESC_MAX + 1];
+	struct json_object *v;
+	const char *s;
+
+	*out = "";
+	if (!json_object_object_get_ex(ret, "error-desc", &v))
+		return 0;
+	s = str_member(ret, "error-desc", FERRY_QMP_MAX_MSG);
+	if (!s)
+		return -EINVAL;
+	if (s[0] == '\0')
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *c = buf; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			*c = '?';
+	/* The object owns the copy and outlives the result's encoding. */
+	if (json_object_set_string(v, buf) != 1)
+		return -ENOMEM;
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+/* QEMU 7.2 answers {} until a migration has begun: status "none". */
+static int mig_status(struct json_object *ret, const char **out, char *err, size_t errlen)
+{
+	struct json_object *v;
+	const char *raw;
+	char ex[48];
+
+	*out = "none";
+	if (!json_object_object_get_ex(ret, "status", &v))
+		return 0;
+	*out = token_member(ret, "status");
+	if (*out && ferry_mon_migration_status_ok(*out))
+		return 0;
+	/* Not necessarily a string: json-c prints any value, and null as NULL. */
+	raw = json_object_get_string(v);
+	raw = raw ? raw : "null";
+	ferry_qmp_excerpt(ex, sizeof(ex), raw, strlen(raw));
+	return fail(err, errlen, -EBADMSG, "'status' '%s' is not a MigrationStatus", ex);
+}
+
+static int ret_migration(struct json_object *ret, union ferry_mon_ret *out,
+			 char *err, size_t errlen)
+{
+	struct ferry_mon_migration *m = &out->migration;
+	struct json_object *ram = NULL;
+	int r;
+
+	if (mig_status(ret, &m->status, err, errlen) < 0)
+		return -EBADMSG;
+	if (json_object_object_get_ex(ret, "ram", &ram) &&
+	    !json_object_is_type(ram, json_type_object))
+		return fail(err, errlen, -EBADMSG, "'ram' is not an object");
+	for (size_t i = 0; i < ARRAY_SIZE(mig_members); i++) {
+		struct json_object *from = mig_members[i].ram ? ram : ret;
+		int64_t v;
+		uint64_t u;
+
+		if (!from || !json_object_object_get_ex(from, mig_members[i].key, NULL))
+			continue;
+		if (int_member(from, mig_members[i].key, 0, INT64_MAX, &v) < 0)
+			return fail(err, errlen, -EBADMSG, "'%s%s' is not a non-negative integer",
+				    mig_members[i].ram ? "ram." : "", mig_members[i].key);
+		u = (uint64_t)v;
+		m->present |= mig_members[i].bit;
+		memcpy((char *)m + mig_members[i].off, &u, sizeof(u));
+	}
+	if (ram && json_object_object_get_ex(ram, "mbps", NULL)) {
+		if (mbps_member(ram, &m->ram_mbps_milli) < 0)
+			return fail(err, errlen, -EBADMSG, "'ram.mbps' is not a number in 0-1e9");
+		m->present |= FERRY_MON_MIG_RAM_MBPS;
+	}
+	r = error_desc_member(ret, &m->error_desc);
+	if (r < 0)
+		return fail(err, errlen, -EBADMSG, "'error-desc' %s",
+			    r == -EINVAL ? "is not a string without NUL bytes"
+					 : "cannot be copied: out of memory");
+	/*
+	 * QEMU 7.2 sets "completed" before it computes these and says 0 for
+	 * each meanwhile: not there yet, so the broker asks again.
+	 */
+	if (strcmp(m->status, "completed") == 0 && (m->present & FERRY_MON_MIG_TOTAL_TIME) &&
+	    m->total_time == 0) {
+		m->present &= ~(FERRY_MON_MIG_TOTAL_TIME | FERRY_MON_MIG_DOWNTIME |
+				FERRY_MON_MIG_RAM_MBPS);
+		m->total_time = m->downtime = m->ram_mbps_milli = 0;
+	}
+	return 0;
+}
+
 /*
  * How each command's arguments become QMP and its "return" becomes typed:
  * NULL @args means no arguments, NULL @ret means "return" must be {}.
@@ -416,6 +633,13 @@ static const struct {
 	{ FERRY_MON_QUIT, NULL, NULL },
 	{ FERRY_MON_SYSTEM_POWERDOWN, NULL, NULL },
 	{ FERRY_MON_SYSTEM_RESET, NULL, NULL },
+	{ FERRY_MON_MIGRATE_SET_CAPABILITIES, args_caps, NULL },
+	{ FERRY_MON_MIGRATE_SET_PARAMETERS, args_params, NULL },
+	{ FERRY_MON_MIGRATE, args_uri, NULL },
+	{ FERRY_MON_MIGRATE_INCOMING, args_uri, NULL },
+	{ FERRY_MON_QUERY_MIGRATE, NULL, ret_migration },
+	{ FERRY_MON_MIGRATE_CANCEL, NULL, NULL },
+	{ FERRY_MON_MIGRATE_CONTINUE, args_cont, NULL },
 };
 
 int ferry_qmp_result(uint32_t cmd, struct json_object *ret, union ferry_mon_ret *out,

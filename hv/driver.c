@@ -14,6 +14,7 @@ const struct ferry_hv_driver ferry_qemu_driver = {
 	.format = ferry_domain_format,
 	.equal = ferry_domain_equal,
 	.free_def = ferry_domain_free,
+	.abi_check = ferry_domain_abi_check,
 	.accel_usable = ferry_qemu_kvm_usable,
 	.build_argv = ferry_qemu_build_argv,
 	.free_argv = ferry_qemu_argv_free,

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "abi.h"
 #include "domain.h"
 #include "qemu-argv.h"
 
@@ -27,6 +28,9 @@ struct ferry_hv_driver {
 	int (*format)(const struct ferry_domain_def *def, char **xml_out);
 	bool (*equal)(const struct ferry_domain_def *a, const struct ferry_domain_def *b);
 	void (*free_def)(struct ferry_domain_def *def);
+	/* Before a migration: may @dst take over the guest running as @src? */
+	int (*abi_check)(const struct ferry_domain_def *src, const struct ferry_domain_def *dst,
+			 char *err, size_t errlen);
 
 	/* Whether the host can accelerate guests (for qemu: KVM). */
 	bool (*accel_usable)(void);

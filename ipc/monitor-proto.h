@@ -52,8 +52,7 @@
 
 /*
  * Commands: numbered explicitly, never renumbered. 7-15 are kept for
- * more run control, 16-31 for migration: query-migrate,
- * migrate-set-parameters, migrate, migrate_cancel, migrate-incoming,
+ * more run control; 16-31 are migration: 16-22 below, the rest kept for
  * getfd (which will need its own message type: a message type carries an
  * exact fd count) and client_migrate_info.
  */
@@ -64,11 +63,67 @@ enum ferry_mon_cmd {
 	FERRY_MON_QUIT = 4,
 	FERRY_MON_SYSTEM_POWERDOWN = 5,
 	FERRY_MON_SYSTEM_RESET = 6,
+	FERRY_MON_MIGRATE_SET_CAPABILITIES = 16,	/* args: struct ferry_mon_mig_caps */
+	FERRY_MON_MIGRATE_SET_PARAMETERS = 17,	/* args: struct ferry_mon_mig_params */
+	FERRY_MON_MIGRATE = 18,			/* args: str uri */
+	FERRY_MON_MIGRATE_INCOMING = 19,	/* args: str uri */
+	FERRY_MON_QUERY_MIGRATE = 20,		/* result: struct ferry_mon_migration */
+	FERRY_MON_MIGRATE_CANCEL = 21,		/* no args, no result */
+	FERRY_MON_MIGRATE_CONTINUE = 22,	/* args: str state (a MigrationStatus) */
 };
 
-/* Arguments per command; no command has any yet. */
+/* Longest migration strings, NUL excluded. */
+#define FERRY_MON_URI_MAX 255u		/* "tcp:[fe80::1]:49152", "unix:/run/..." */
+#define FERRY_MON_UNIX_PATH_MAX 107u	/* sun_path less its NUL */
+#define FERRY_MON_FD_NAME_MAX 64u	/* "fd:NAME" */
+#define FERRY_MON_ERROR_DESC_MAX 255u	/* query-migrate's error-desc, cut to this */
+#define FERRY_MON_MAX_CAPS 16u		/* capabilities in one MIGRATE_SET_CAPABILITIES */
+
+/*
+ * MIGRATE_SET_CAPABILITIES: u32 count (1-16), then count times
+ * (str name, u32 state): a capability name ("events", "postcopy-ram",
+ * "pause-before-switchover", ...; 1-32 of [a-z0-9-], each at most once)
+ * and 0 or 1.
+ */
+struct ferry_mon_mig_cap {
+	const char *name;
+	uint32_t state;
+};
+
+struct ferry_mon_mig_caps {
+	uint32_t count;
+	struct ferry_mon_mig_cap cap[FERRY_MON_MAX_CAPS];
+};
+
+/*
+ * MIGRATE_SET_PARAMETERS: u32 present (a non-empty set of the bits
+ * below), then all four u64 fields in this order; a field whose bit is
+ * clear is 0 and is not sent to QEMU.
+ */
+enum ferry_mon_param_bit {
+	FERRY_MON_PARAM_MAX_BANDWIDTH = 1u << 0,	/* bytes/s, at most INT64_MAX */
+	FERRY_MON_PARAM_DOWNTIME_LIMIT = 1u << 1,	/* ms, at most 2000000 (QEMU's bound) */
+	FERRY_MON_PARAM_MULTIFD_CHANNELS = 1u << 2,	/* 1-255 */
+	FERRY_MON_PARAM_MAX_POSTCOPY_BANDWIDTH = 1u << 3,	/* bytes/s, at most INT64_MAX */
+};
+#define FERRY_MON_PARAM_ALL 0xfu
+#define FERRY_MON_DOWNTIME_LIMIT_MAX 2000000u
+#define FERRY_MON_MULTIFD_CHANNELS_MAX 255u
+
+struct ferry_mon_mig_params {
+	uint32_t present;		/* FERRY_MON_PARAM_* */
+	uint64_t max_bandwidth;
+	uint64_t downtime_limit;
+	uint64_t multifd_channels;
+	uint64_t max_postcopy_bandwidth;
+};
+
+/* Arguments per command; most commands have none. */
 union ferry_mon_args {
-	uint32_t unused;
+	struct ferry_mon_mig_caps caps;		/* MIGRATE_SET_CAPABILITIES */
+	struct ferry_mon_mig_params params;	/* MIGRATE_SET_PARAMETERS */
+	struct { const char *uri; } migrate;	/* MIGRATE, MIGRATE_INCOMING */
+	struct { const char *state; } cont;	/* MIGRATE_CONTINUE: "pre-switchover" */
 };
 
 struct ferry_mon_status {
@@ -76,8 +131,56 @@ struct ferry_mon_status {
 	uint32_t running;	/* 0 or 1 */
 };
 
+/*
+ * QUERY_MIGRATE's result: str status (a MigrationStatus; "none" when
+ * QEMU reports none), u32 present (FERRY_MON_MIG_* bits: what QEMU
+ * reported), the thirteen u64 fields in bit order (0 when absent), then
+ * str error_desc (0-255 printable ASCII bytes; empty when QEMU gave none).
+ *
+ * QEMU 7.2 says "completed" (and sends the MIGRATION event) before it
+ * has computed total-time, downtime and mbps, and reports 0 for each
+ * meanwhile: the helper then leaves their bits clear, so "completed
+ * without FERRY_MON_MIG_TOTAL_TIME" means "ask again".
+ */
+enum ferry_mon_mig_bit {
+	FERRY_MON_MIG_TOTAL_TIME = 1u << 0,		/* ms since the migration started */
+	FERRY_MON_MIG_EXPECTED_DOWNTIME = 1u << 1,	/* ms, while active */
+	FERRY_MON_MIG_DOWNTIME = 1u << 2,		/* ms, once completed */
+	FERRY_MON_MIG_SETUP_TIME = 1u << 3,		/* ms */
+	FERRY_MON_MIG_RAM_TRANSFERRED = 1u << 4,	/* bytes */
+	FERRY_MON_MIG_RAM_REMAINING = 1u << 5,		/* bytes */
+	FERRY_MON_MIG_RAM_TOTAL = 1u << 6,		/* bytes */
+	FERRY_MON_MIG_RAM_DUPLICATE = 1u << 7,		/* zero pages */
+	FERRY_MON_MIG_RAM_NORMAL = 1u << 8,		/* whole pages sent */
+	FERRY_MON_MIG_RAM_DIRTY_PAGES_RATE = 1u << 9,	/* pages/s */
+	FERRY_MON_MIG_RAM_DIRTY_SYNC_COUNT = 1u << 10,	/* passes over RAM */
+	FERRY_MON_MIG_RAM_MBPS = 1u << 11,		/* QEMU's float mbps, times 1000 */
+	FERRY_MON_MIG_RAM_PAGE_SIZE = 1u << 12,		/* bytes */
+};
+#define FERRY_MON_MIG_ALL 0x1fffu
+
+struct ferry_mon_migration {
+	const char *status;		/* QAPI MigrationStatus: "active", "completed", ... */
+	uint32_t present;		/* FERRY_MON_MIG_* */
+	uint64_t total_time;
+	uint64_t expected_downtime;
+	uint64_t downtime;
+	uint64_t setup_time;
+	uint64_t ram_transferred;
+	uint64_t ram_remaining;
+	uint64_t ram_total;
+	uint64_t ram_duplicate;
+	uint64_t ram_normal;
+	uint64_t ram_dirty_pages_rate;
+	uint64_t ram_dirty_sync_count;
+	uint64_t ram_mbps_milli;	/* megabits/s x 1000: 230.554 Mb/s is 230554 */
+	uint64_t ram_page_size;
+	const char *error_desc;		/* "" when none */
+};
+
 union ferry_mon_ret {
-	struct ferry_mon_status status;	/* QUERY_STATUS */
+	struct ferry_mon_status status;		/* QUERY_STATUS */
+	struct ferry_mon_migration migration;	/* QUERY_MIGRATE */
 };
 
 struct ferry_mon_command {
@@ -94,15 +197,17 @@ struct ferry_mon_result {
 /*
  * One command's row: its QMP name and how its arguments and result are
  * laid out. A NULL codec means "nothing": adding a command is one row and
- * a put/get pair for whatever it carries.
+ * a put/get pair for whatever it carries. A get may refuse with words of
+ * its own (return -EBADMSG with @err filled in); otherwise it latches its
+ * failure in @r like any field.
  */
 struct ferry_mon_cmd_info {
 	uint32_t cmd;
 	const char *qmp;	/* "query-status" */
 	void (*put_args)(struct ferry_wbuf *w, const union ferry_mon_args *a);
-	void (*get_args)(struct ferry_rbuf *r, union ferry_mon_args *a);
+	int (*get_args)(struct ferry_rbuf *r, union ferry_mon_args *a, char *err, size_t errlen);
 	void (*put_ret)(struct ferry_wbuf *w, const union ferry_mon_ret *ret);
-	void (*get_ret)(struct ferry_rbuf *r, union ferry_mon_ret *ret);
+	int (*get_ret)(struct ferry_rbuf *r, union ferry_mon_ret *ret, char *err, size_t errlen);
 };
 
 /* Events: numbered explicitly, never renumbered. */
@@ -157,11 +262,27 @@ bool ferry_mon_event_name_ok(const char *s);
 bool ferry_mon_version_ok(const char *s);
 /* A reason is 1-255 printable ASCII characters. */
 bool ferry_mon_reason_ok(const char *s);
+/* One of QAPI's MigrationStatus values ("none", "setup", ..., "wait-unplug"). */
+bool ferry_mon_migration_status_ok(const char *s);
+
+/*
+ * ferry_mon_uri_check - may QEMU be told to migrate to or from @uri?
+ * Only "tcp:HOST:PORT" (HOST an IPv4 address, a [bracketed] IPv6 address
+ * or a host name of [A-Za-z0-9.-] whose last label starts with a letter;
+ * PORT 1-65535), "unix:/absolute/path" (at most 107 bytes of
+ * [A-Za-z0-9._+/-], no "." or ".." component) and "fd:NAME" (a name
+ * passed with getfd: 1-64 of [A-Za-z0-9_-], starting with a letter) are;
+ * at most 255 bytes. "exec:" and everything else are refused.
+ * Return 0, or -EINVAL with @err saying why, for the broker's log.
+ */
+int ferry_mon_uri_check(const char *uri, char *err, size_t errlen);
 
 /*
  * Encoders return 0, -EINVAL for a value no decoder would accept (unknown
- * number, string outside its alphabet), or -EMSGSIZE.
- * Decoders return 0, or -EBADMSG with @err naming the field.
+ * number, string outside its alphabet, a URI ferry_mon_uri_check()
+ * refuses), or -EMSGSIZE.
+ * Decoders return 0, or -EBADMSG with @err naming the field (or, for a
+ * migration URI, saying what is wrong with it).
  */
 int ferry_mon_put_attach(struct ferry_wbuf *w, uint32_t timeout_ms);
 int ferry_mon_get_attach(const void *p, size_t len, uint32_t *timeout_ms,

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(wire report domain client-proto config)
+[ ${#targets[@]} -gt 0 ] || targets=(wire report domain client-proto config cookie)
 
 if ! command -v clang >/dev/null; then
 	echo "fuzz: SKIPPED: clang is not installed (scripts/setup-deps.sh installs it)"
@@ -22,6 +22,7 @@ declare -A extra=(
 	[client-proto]="ipc/client-proto.c util/util.c -ljson-c"
 	[config]="broker/config.c policy/access.c util/util.c util/log.c"
 	[domain]="hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c hv/qemu-argv.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0 json-c)"
+	[cookie]="broker/cookie.c broker/cookie-xml.c hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0)"
 )
 for t in "${targets[@]}"; do
 	out=tests/fuzz/out/$t

@@ -12,18 +12,23 @@ command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not inst
 T=$(mktemp -d /tmp/ferry-it-XXXXXX)
 chmod 755 "$T"
 FERRYD_PID=
+FERRYD_PIDS=
 
 dump_logs() {
-	echo "--- ferryd log"; tail -n 40 "$T/ferryd.log" 2>/dev/null
-	for f in "$T"/state/log/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done
+	for f in "$T"/ferryd.log "$T"/*/ferryd.log; do
+		[ -f "$f" ] && { echo "--- $f"; grep -v "accept_one\|client_drop" "$f" | tail -n 60; }
+	done
+	for f in "$T"/state/log/*.log "$T"/*/state/log/*.log; do
+		[ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }
+	done
 	for f in "$T"/*.serial; do [ -f "$f" ] && { echo "--- $f"; tail -n 5 "$f"; }; done
 }
 
 cleanup() {
-	if [ -n "$FERRYD_PID" ]; then
-		kill "$FERRYD_PID" 2>/dev/null
-		wait "$FERRYD_PID" 2>/dev/null
-	fi
+	for p in $FERRYD_PID $FERRYD_PIDS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -44,6 +49,42 @@ start_ferryd() {
 }
 
 ctl() { "$FERRYCTL" -c "$URI" "$@"; }
+
+# start_broker NAME [extra config lines...]: another broker with its own dirs,
+# reachable as unix://$T/NAME/run/ferry-sock. Its pid joins FERRYD_PIDS.
+start_broker() {
+	local name=$1
+	shift
+	mkdir -p "$T/$name"
+	{
+		echo "runtime_dir = $T/$name/run"
+		echo "state_dir = $T/$name/state"
+		echo "log_level = debug"
+		for line in "$@"; do echo "$line"; done
+	} > "$T/$name/ferryd.conf"
+	"$FERRYD" --config "$T/$name/ferryd.conf" 2>"$T/$name/ferryd.log" &
+	FERRYD_PIDS="$FERRYD_PIDS $!"
+	wait_for 10 "broker $name" test -S "$T/$name/run/ferry-sock"
+}
+
+# api URI JSON: one raw request through the API, its answer line printed.
+api() {
+	python3 - "$1" "$2" <<'PY'
+import json, socket, sys
+path = sys.argv[1][len("unix://"):]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+f = s.makefile("rwb")
+f.readline()
+f.write(sys.argv[2].encode() + b"\n")
+f.flush()
+while True:
+    line = f.readline()
+    if not line or b'"event"' not in line:
+        break
+sys.stdout.write(line.decode())
+PY
+}
 
 # wait_for SECONDS WHAT COMMAND...: retry COMMAND every 0.2 s until it succeeds.
 wait_for() {

@@ -117,15 +117,21 @@ void mon_attach_async(struct ferry_helper *h, int fd, uint32_t timeout_ms, struc
 	mon_call_async(h, FERRY_MSG_MON_ATTACH, &w, &fd, 1, r);
 }
 
+void mon_send_async(struct ferry_helper *h, const struct ferry_mon_command *c, struct mon_rec *r)
+{
+	struct ferry_wbuf w;
+
+	ferry_wbuf_init(&w);
+	ck_assert_int_eq(ferry_mon_put_command(&w, c), 0);
+	mon_call_async(h, FERRY_MSG_MON_COMMAND, &w, NULL, 0, r);
+}
+
 void mon_command_async(struct ferry_helper *h, uint32_t cmd, uint32_t timeout_ms,
 		       struct mon_rec *r)
 {
 	struct ferry_mon_command c = { .cmd = cmd, .timeout_ms = timeout_ms };
-	struct ferry_wbuf w;
 
-	ferry_wbuf_init(&w);
-	ck_assert_int_eq(ferry_mon_put_command(&w, &c), 0);
-	mon_call_async(h, FERRY_MSG_MON_COMMAND, &w, NULL, 0, r);
+	mon_send_async(h, &c, r);
 }
 
 void mon_expect_result(const struct mon_rec *r, struct ferry_mon_result *res)

@@ -51,6 +51,8 @@ void mon_wait_events(unsigned n);
 void mon_attach_async(struct ferry_helper *h, int fd, uint32_t timeout_ms, struct mon_rec *r);
 void mon_command_async(struct ferry_helper *h, uint32_t cmd, uint32_t timeout_ms,
 		       struct mon_rec *r);
+/* MON_COMMAND with arguments. */
+void mon_send_async(struct ferry_helper *h, const struct ferry_mon_command *c, struct mon_rec *r);
 void mon_call_async(struct ferry_helper *h, uint16_t type, const struct ferry_wbuf *w,
 		    const int *fds, unsigned nfds, struct mon_rec *r);
 

@@ -11,216 +11,19 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
+#include "fake-qemu.h"
 #include "mon-harness.h"
 #include "util.h"
 
-#define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, " \
-	"\"major\": 7}, \"package\": \"Debian\"}, \"capabilities\": [\"oob\"]}}\r\n"
-#define TS "\"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 250000}"
-#define TS_US 1700000000250000ull
-/* The helper's exit status for a protocol failure (helpers/common.h). */
-#define EXIT_PROTOCOL 4
-
-/* The test's end of the QMP socket: it plays QEMU. */
-struct fake {
-	int fd;
-	size_t len;
-	char buf[8192];
-};
-
-/* The monitor under test; a second one proves the broker carries on. */
-static struct ferry_helper helpers[2];
-static struct ferry_helper *helper;
-static struct fake qemu;
-static int fds_before;
-
-static void fake_write(struct fake *f, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = send(f->fd, c, n, MSG_NOSIGNAL);
-
-		ck_assert_msg(w > 0, "fake QEMU: send: %m");
-		c += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Write what the monitor takes before it hangs up on us. */
-static void fake_write_lossy(struct fake *f, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = send(f->fd, c, n, MSG_NOSIGNAL);
-
-		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
-			return;
-		ck_assert_msg(w > 0, "fake QEMU: send: %m");
-		c += w;
-		n -= (size_t)w;
-	}
-}
-
-static void fake_printf(struct fake *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void fake_printf(struct fake *f, const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	ck_assert(n > 0 && (size_t)n < sizeof(text));
-	fake_write(f, text, (size_t)n);
-}
-
-/* The next command the monitor sent, as a JSON object (the caller puts it). */
-static struct json_object *fake_read(struct fake *f)
-{
-	for (;;) {
-		char *nl = memchr(f->buf, '\n', f->len);
-		struct pollfd p = { .fd = f->fd, .events = POLLIN };
-		ssize_t n;
-
-		if (nl) {
-			struct json_object *o;
-
-			*nl = '\0';
-			o = json_tokener_parse(f->buf);
-			ck_assert_msg(o, "monitor sent non-JSON: %s", f->buf);
-			f->len -= (size_t)(nl + 1 - f->buf);
-			memmove(f->buf, nl + 1, f->len);
-			return o;
-		}
-		ck_assert_msg(poll(&p, 1, MON_TIMEOUT_MS) == 1, "monitor sent no command");
-		n = read(f->fd, f->buf + f->len, sizeof(f->buf) - f->len - 1);
-		ck_assert_msg(n > 0, "monitor closed QMP");
-		f->len += (size_t)n;
-	}
-}
-
-/* Read one command, check its name, keep its id. */
-static void fake_expect(struct fake *f, const char *execute, char *id, size_t idlen)
-{
-	struct json_object *o = fake_read(f);
-	struct json_object *v;
-
-	ck_assert(json_object_object_get_ex(o, "execute", &v));
-	ck_assert_str_eq(json_object_get_string(v), execute);
-	ck_assert(json_object_object_get_ex(o, "id", &v));
-	ck_assert_uint_lt(strlen(json_object_get_string(v)), idlen);
-	strcpy(id, json_object_get_string(v));
-	ck_assert_msg(strncmp(id, "ferry-", 6) == 0, "id '%s'", id);
-	json_object_put(o);
-}
-
-static void setup(void)
-{
-	mon_setup();
-	fds_before = mon_count_fds();
-	memset(helpers, 0, sizeof(helpers));
-	helpers[1].child.pidfd = -1;
-	helper = &helpers[0];
-	mon_start(helper);
-	qemu.fd = -1;
-	qemu.len = 0;
-}
-
-static void teardown(void)
-{
-	if (!helper->exited) {
-		ferry_helper_shutdown(helper);
-		mon_wait_exit(helper);
-	}
-	ferry_helper_release(helper);
-	if (helper != &helpers[0])
-		ferry_helper_release(&helpers[0]);
-	if (qemu.fd >= 0)
-		close(qemu.fd);
-	ck_assert_int_eq(mon_count_fds(), fds_before);
-	mon_teardown();
-}
-
-/* Hand the monitor a socketpair end and play QEMU through the handshake. */
-static void attach(void)
-{
-	struct ferry_wbuf w;
-	struct mon_rec r;
-	const char *version;
-	char id[64], why[128];
-	int sv[2];
-
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	qemu.fd = sv[0];
-	mon_attach_async(helper, sv[1], 0, &r);
-	close(sv[1]);
-	fake_write(&qemu, GREETING, strlen(GREETING));
-	fake_expect(&qemu, "qmp_capabilities", id, sizeof(id));
-	fake_printf(&qemu, "{\"return\": {}, \"id\": \"%s\"}\r\n", id);
-	mon_wait(&r.done);
-	ck_assert(r.got);
-	ck_assert_int_eq(r.type, FERRY_MSG_MON_ATTACHED);
-	ck_assert_msg(ferry_mon_get_attached(r.payload, r.len, &version, why, sizeof(why)) == 0,
-		      "%s", why);
-	ck_assert_str_eq(version, "7.2.22");
-	(void)w;
-}
-
-/* Wait for MON_CLOSED (the last event) and the exit that follows it. */
-static void expect_closed(uint32_t kind, const char *reason, int status)
-{
-	struct ferry_mon_closed c;
-	char want[64];
-
-	mon_wait_exit(helper);
-	ck_assert_uint_ge(mon_events.n, 1);
-	mon_expect_closed(&mon_events.ev[mon_events.n - 1], &c);
-	ck_assert_uint_eq(c.kind, kind);
-	ck_assert_msg(strstr(c.reason, reason), "reason '%s' lacks '%s'", c.reason, reason);
-	snprintf(want, sizeof(want), "exited with status %d", status);
-	ck_assert_msg(strstr(helper->exit_desc, want), "%s", helper->exit_desc);
-}
-
-/* The broker's side carries on: a fresh monitor attaches and answers. */
-static void broker_still_works(void)
-{
-	struct ferry_mon_result res;
-	struct mon_rec r;
-	char id[64];
-
-	close(qemu.fd);
-	qemu.fd = -1;
-	qemu.len = 0;
-	helper = &helpers[1];
-	mon_start(helper);
-	attach();
-	mon_command_async(helper, FERRY_MON_QUERY_STATUS, 0, &r);
-	fake_expect(&qemu, "query-status", id, sizeof(id));
-	fake_printf(&qemu, "{\"return\": {\"status\": \"paused\", \"running\": false}, "
-		    "\"id\": \"%s\"}\r\n", id);
-	mon_wait(&r.done);
-	mon_expect_result(&r, &res);
-	ck_assert_str_eq(res.ret.status.status, "paused");
-}
-
 START_TEST(attach_reports_version)
 {
-	attach();
+	fake_attach();
 	ck_assert_uint_eq(mon_events.n, 0);
 }
 END_TEST
@@ -231,7 +34,7 @@ START_TEST(query_status)
 	struct mon_rec r;
 	char id[64];
 
-	attach();
+	fake_attach();
 	mon_command_async(helper, FERRY_MON_QUERY_STATUS, 0, &r);
 	fake_expect(&qemu, "query-status", id, sizeof(id));
 	fake_printf(&qemu, "{\"return\": {\"status\": \"running\", \"singlestep\": false, "
@@ -252,7 +55,7 @@ START_TEST(event_between_command_and_reply)
 	struct mon_rec r;
 	char id[64];
 
-	attach();
+	fake_attach();
 	mon_command_async(helper, FERRY_MON_CONT, 0, &r);
 	fake_expect(&qemu, "cont", id, sizeof(id));
 	fake_printf(&qemu, "{" TS ", \"event\": \"RESUME\"}\r\n{\"return\": {}, \"id\": \"%s\"}\r\n", id);
@@ -275,7 +78,7 @@ START_TEST(several_in_flight)
 	struct mon_rec r[3];
 	char id[3][64];
 
-	attach();
+	fake_attach();
 	mon_command_async(helper, FERRY_MON_QUERY_STATUS, 0, &r[0]);
 	mon_command_async(helper, FERRY_MON_STOP, 0, &r[1]);
 	mon_command_async(helper, FERRY_MON_QUERY_STATUS, 0, &r[2]);
@@ -320,7 +123,7 @@ START_TEST(events_typed_and_other)
 {
 	struct ferry_mon_event ev;
 
-	attach();
+	fake_attach();
 	fake_printf(&qemu, "{" TS ", \"event\": \"BLOCK_JOB_READY\", \"data\": {\"x\": 1}}\r\n"
 		    "{" TS ", \"event\": \"MIGRATION\", \"data\": {\"status\": \"active\"}}\r\n"
 		    "{" TS ", \"event\": \"MIGRATION_PASS\", \"data\": {\"pass\": 3}}\r\n"
@@ -352,7 +155,7 @@ START_TEST(framing)
 	size_t n = 0;
 	char id[64];
 
-	attach();
+	fake_attach();
 	for (unsigned i = 0; i < MON_MAX_EVENTS - 1; i++)
 		n += (size_t)snprintf(burst + n, sizeof(burst) - n, "{" TS ", \"event\": "
 				      "\"MIGRATION_PASS\", \"data\": {\"pass\": %u}}\r\n", i);
@@ -383,7 +186,7 @@ START_TEST(qmp_error_reply)
 	const char *text;
 	char id[64];
 
-	attach();
+	fake_attach();
 	mon_command_async(helper, FERRY_MON_SYSTEM_RESET, 0, &r);
 	fake_expect(&qemu, "system_reset", id, sizeof(id));
 	fake_printf(&qemu, "{\"id\": \"%s\", \"error\": {\"class\": \"GenericError\", "
@@ -404,7 +207,7 @@ static void broken_reply(const char *line, size_t len, const char *reason)
 	const char *text;
 	char id[64];
 
-	attach();
+	fake_attach();
 	mon_command_async(helper, FERRY_MON_QUERY_STATUS, 0, &r);
 	fake_expect(&qemu, "query-status", id, sizeof(id));
 	fake_write_lossy(&qemu, line, len);
@@ -509,7 +312,7 @@ START_TEST(silence_times_out)
 	const char *text;
 	char id[64];
 
-	attach();
+	fake_attach();
 	start = ferry_now_ns();
 	mon_command_async(helper, FERRY_MON_QUERY_STATUS, 300, &r);
 	fake_expect(&qemu, "query-status", id, sizeof(id));
@@ -609,7 +412,7 @@ START_TEST(eof_closes_cleanly)
 	const char *text;
 	char id[64];
 
-	attach();
+	fake_attach();
 	mon_command_async(helper, FERRY_MON_QUIT, 0, &r);
 	fake_expect(&qemu, "quit", id, sizeof(id));
 	fake_printf(&qemu, "{" TS ", \"event\": \"SHUTDOWN\", \"data\": {\"guest\": false, "
@@ -630,7 +433,7 @@ START_TEST(eof_fails_pending)
 	const char *text;
 	char id[64];
 
-	attach();
+	fake_attach();
 	mon_command_async(helper, FERRY_MON_QUERY_STATUS, 0, &r);
 	fake_expect(&qemu, "query-status", id, sizeof(id));
 	close(qemu.fd);
@@ -654,7 +457,7 @@ START_TEST(attach_refuses_non_socket)
 	ck_assert_int_eq(mon_expect_error(&r, &text), -ENOTSOCK);
 	ck_assert_msg(strstr(text, "not a socket"), "%s", text);
 	/* Still usable: a real socket attaches afterwards. */
-	attach();
+	fake_attach();
 }
 END_TEST
 
@@ -676,7 +479,7 @@ START_TEST(second_attach_refused)
 	const char *text;
 	int sv[2];
 
-	attach();
+	fake_attach();
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	mon_attach_async(helper, sv[1], 0, &r);
 	mon_wait(&r.done);
@@ -692,7 +495,7 @@ START_TEST(unknown_command_refused)
 	struct mon_rec r;
 	const char *text;
 
-	attach();
+	fake_attach();
 	ferry_wbuf_init(&w);
 	ferry_put_u32(&w, 99);
 	ferry_put_u32(&w, 0);
@@ -709,7 +512,7 @@ static Suite *monitor_suite(void)
 	TCase *ok = tcase_create("protocol");
 	TCase *bad = tcase_create("hostile");
 
-	tcase_add_checked_fixture(ok, setup, teardown);
+	tcase_add_checked_fixture(ok, fake_setup, fake_teardown);
 	tcase_set_timeout(ok, 30);
 	tcase_add_test(ok, attach_reports_version);
 	tcase_add_test(ok, query_status);
@@ -726,7 +529,7 @@ static Suite *monitor_suite(void)
 	tcase_add_test(ok, unknown_command_refused);
 	suite_add_tcase(s, ok);
 
-	tcase_add_checked_fixture(bad, setup, teardown);
+	tcase_add_checked_fixture(bad, fake_setup, fake_teardown);
 	tcase_set_timeout(bad, 30);
 	tcase_add_test(bad, garbage_closes);
 	tcase_add_test(bad, oversized_closes);

@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * migrate-out.c - the source side of a migration.
+ *
+ * v3: Begin (job migration-out, phase begin3; the XML and a cookie go to
+ * the destination), Perform (phase perform3, written before QEMU's migrate
+ * starts; the source ends paused in perform3_done), Confirm (confirm3:
+ * QEMU is ended, the VM now lives on the destination; or
+ * confirm3_cancelled: the source runs on). v2: Perform2 alone, which ends
+ * the source itself when the migration completes.
+ *
+ * The source is never killed before Confirm says the destination runs,
+ * and a failed or cancelled migration leaves it running as it was.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv/abi.h"
+#include "hv/domain.h"
+#include "log.h"
+#include "migrate.h"
+#include "monitor-proto.h"
+#include "util.h"
+
+/* After QEMU says "completed", read again this often for its timings to appear. */
+#define SETTLE_TRIES 25
+
+static void answer(struct ferry_job *job, struct json_object *ret)
+{
+	struct ferry_client *c = job->waiter;
+
+	job->waiter = NULL;
+	if (!c) {
+		json_object_put(ret);
+		return;
+	}
+	ferry_client_return(c, ret);
+	ferry_client_unref(c);
+}
+
+static void answer_error(struct ferry_job *job, const char *cls, const char *msg)
+{
+	struct ferry_client *c = job->waiter;
+
+	job->waiter = NULL;
+	if (!c)
+		return;
+	ferry_client_error(c, cls, "%s", msg);
+	ferry_client_unref(c);
+}
+
+/* A domain that can migrate out: running or paused, monitor usable, no job. */
+static struct ferry_domain *source_domain(struct ferry_daemon *d, struct ferry_client *c,
+					  struct json_object *a)
+{
+	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
+	char why[512];
+
+	if (!dom || ferry_cmd_busy(dom, c))
+		return NULL;
+	if (!dom->vm || dom->state == FERRY_DOM_SHUTOFF) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s' is not running", dom->def->name);
+		return NULL;
+	}
+	if (!ferry_vm_monitor_ok(dom->vm, why, sizeof(why))) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s': %s", dom->def->name, why);
+		return NULL;
+	}
+	return dom;
+}
+
+/* The XML to send: the caller's destination XML, if ABI-compatible, or ours. */
+static int begin_xml(struct ferry_domain *dom, const char *xml_in, char **xml_out,
+		     char *err, size_t errlen)
+{
+	struct ferry_domain_def *dst = NULL;
+	int r;
+
+	if (!xml_in)
+		return ferry_domain_format(dom->def, xml_out);
+	r = ferry_domain_parse(xml_in, strlen(xml_in), &dst, err, errlen);
+	if (r == 0)
+		r = ferry_domain_abi_check(dom->def, dst, err, errlen);
+	if (r == 0)
+		r = ferry_domain_format(dst, xml_out);
+	ferry_domain_free(dst);
+	return r;
+}
+
+void ferry_cmd_migrate_begin(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	struct ferry_domain *dom;
+	struct ferry_cookie ck;
+	struct ferry_job *job;
+	struct json_object *ret, *flags_arg = NULL;
+	char err[1024], *xml = NULL;
+	unsigned flags;
+
+	if (!ferry_migrate_speaks(d, 3)) {
+		ferry_client_error(c, "CommandNotFound", "this broker speaks migration protocol 2 only");
+		return;
+	}
+	json_object_object_get_ex(a, "flags", &flags_arg);
+	if (ferry_migrate_flags_parse(flags_arg, &flags, err, sizeof(err)) < 0) {
+		ferry_client_error(c, "InvalidArgument", "%s", err);
+		return;
+	}
+	if (!(dom = source_domain(d, c, a)))
+		return;
+	if (begin_xml(dom, ferry_arg_str(a, "xml"), &xml, err, sizeof(err)) < 0) {
+		ferry_client_error(c, "InvalidArgument", "destination XML: %s", err);
+		return;
+	}
+	job = ferry_job_start(d, dom, FERRY_JOB_MIGRATION_OUT, FERRY_PHASE_BEGIN3, flags);
+	if (!job) {
+		free(xml);
+		ferry_client_error(c, "InternalError", "out of memory");
+		return;
+	}
+	job->protocol = 3;
+	job->owner = c;
+	job->was_running = dom->state == FERRY_DOM_RUNNING;
+	ferry_migrate_cookie_base(d, dom, &ck);
+	ret = json_object_new_object();
+	json_object_object_add(ret, "xml", json_object_new_string(xml));
+	free(xml);
+	if (ferry_migrate_cookie_put(&ck, ret) < 0) {
+		json_object_put(ret);
+		ferry_job_end(d, dom);
+		ferry_client_error(c, "InternalError", "cannot write the cookie");
+		return;
+	}
+	ferry_client_return(c, ret);
+}
+
+static void perform_failed(struct ferry_daemon *d, struct ferry_domain *dom, const char *why);
+static void confirm_cancelled(struct ferry_daemon *d, struct ferry_domain *dom);
+
+static void stop_polling(struct ferry_daemon *d, struct ferry_job *job)
+{
+	ferry_migrate_timer_stop(d, &job->timer_fd);
+}
+
+/* v2: the source is ended by Perform itself once the destination has it. */
+static void perform2_killed(struct ferry_vm *vm, const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_daemon *d = dom->job->d;
+	char err[256];
+
+	if (dom->job->flags & FERRY_MIGRATE_UNDEFINE_SOURCE && dom->persistent)
+		ferry_domain_undefine(d, dom, err, sizeof(err));
+	answer(dom->job, NULL);
+	ferry_job_end(d, dom);
+	ferry_domain_stopped(d, dom);
+}
+
+static void perform_succeeded(struct ferry_daemon *d, struct ferry_domain *dom)
+{
+	struct ferry_job *job = dom->job;
+	struct ferry_cookie ck;
+	struct json_object *ret;
+
+	stop_polling(d, job);
+	log_dom(FERRY_LOG_INFO, dom->def->name, "migration completed in %" PRIu64 " ms, downtime %"
+		PRIu64 " ms", job->stats.total_time_ms, job->stats.downtime_ms);
+	if (job->protocol == 2) {
+		if (!dom->vm || ferry_vm_kill(dom->vm, "migrated", perform2_killed, dom) < 0)
+			perform2_killed(dom->vm, NULL, dom);
+		return;
+	}
+	ferry_job_set_phase(d, dom, FERRY_PHASE_PERFORM3_DONE);
+	ferry_domain_set_state(d, dom, FERRY_DOM_PAUSED, "migration");
+	ferry_migrate_cookie_base(d, dom, &ck);
+	ferry_migrate_stats_to_cookie(&job->stats, &ck);
+	ret = json_object_new_object();
+	ferry_migrate_cookie_put(&ck, ret);
+	answer(job, ret);
+}
+
+static void on_query(struct ferry_vm *vm, const struct ferry_mon_result *res, const char *error,
+		     void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_job *job = dom->job;
+	struct ferry_daemon *d = job->d;
+	struct ferry_migration_stats *s = &job->stats;
+	char why[512];
+
+	job->query_pending = false;
+	if (error) {
+		snprintf(why, sizeof(why), "query-migrate: %s", error);
+		perform_failed(d, dom, why);
+		return;
+	}
+	ferry_migrate_stats_read(res, s);
+	s->elapsed_ms = (ferry_now_ns() - job->started_ns) / 1000000u;
+	ferry_migrate_progress_event(d, dom);
+	if (strcmp(s->status, "completed") == 0) {
+		/* QEMU 7.2 can say completed before it has filled in its timings. */
+		if ((!s->have_total_time || !s->have_downtime) && job->settle_tries++ < SETTLE_TRIES)
+			return;
+		perform_succeeded(d, dom);
+	} else if (strcmp(s->status, "failed") == 0) {
+		snprintf(why, sizeof(why), "QEMU reports the migration failed%s%s",
+			 s->error_desc[0] ? ": " : "", s->error_desc);
+		perform_failed(d, dom, why);
+	} else if (strcmp(s->status, "cancelled") == 0) {
+		perform_failed(d, dom, job->abort_requested ? "migration cancelled by domain-job-abort"
+							    : "migration cancelled");
+	}
+}
+
+static void on_poll(struct ferry_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_job *job = dom->job;
+	uint64_t n;
+	int r;
+
+	if (read(fd, &n, sizeof(n)) < 0 || job->query_pending)
+		return;
+	if (!dom->vm) {
+		perform_failed(job->d, dom, "QEMU exited");
+		return;
+	}
+	r = ferry_migrate_query(dom->vm, on_query, dom);
+	if (r < 0)
+		perform_failed(job->d, dom, "the monitor is gone");
+	else
+		job->query_pending = true;
+}
+
+static void on_migrate_started(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			       const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_job *job = dom->job;
+	char why[512];
+	int r;
+
+	if (error) {
+		snprintf(why, sizeof(why), "migrate: %s", error);
+		perform_failed(job->d, dom, why);
+		return;
+	}
+	r = ferry_migrate_timer_start(job->d, &job->timer_fd, FERRY_MIGRATE_POLL_MS, on_poll, dom);
+	if (r < 0)
+		perform_failed(job->d, dom, "cannot start polling the migration");
+}
+
+static void on_params_set(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			  const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_job *job = dom->job;
+	char why[512];
+
+	if (error) {
+		snprintf(why, sizeof(why), "migrate-set-parameters: %s", error);
+		perform_failed(job->d, dom, why);
+		return;
+	}
+	ferry_job_set_phase(job->d, dom, job->protocol == 2 ? FERRY_PHASE_PERFORM2
+							    : FERRY_PHASE_PERFORM3);
+	log_dom(FERRY_LOG_INFO, dom->def->name, "migrating to %s", job->uri);
+	if (ferry_migrate_start(vm, job->uri, on_migrate_started, dom) < 0)
+		perform_failed(job->d, dom, "the monitor is gone");
+}
+
+/* Non-live: the vCPUs stop before the first page is sent. */
+static void on_stopped_for_migration(struct ferry_vm *vm, const struct ferry_mon_result *res,
+				     const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_job *job = dom->job;
+	char why[512];
+
+	if (error) {
+		snprintf(why, sizeof(why), "stopping the vCPUs: %s", error);
+		perform_failed(job->d, dom, why);
+		return;
+	}
+	ferry_domain_set_state(job->d, dom, FERRY_DOM_PAUSED, "migration");
+	if (ferry_migrate_set_params(vm, job->bandwidth_mib, job->downtime_ms, on_params_set, dom) < 0)
+		perform_failed(job->d, dom, "the monitor is gone");
+}
+
+static void perform_go(struct ferry_daemon *d, struct ferry_domain *dom, struct ferry_client *c)
+{
+	struct ferry_job *job = dom->job;
+	int r;
+
+	ferry_client_ref(c);
+	job->waiter = c;
+	job->started_ns = ferry_now_ns();
+	memset(&job->stats, 0, sizeof(job->stats));
+	if (!(job->flags & FERRY_MIGRATE_LIVE) && dom->state == FERRY_DOM_RUNNING)
+		r = ferry_migrate_simple(dom->vm, FERRY_MON_STOP, on_stopped_for_migration, dom);
+	else
+		r = ferry_migrate_set_params(dom->vm, job->bandwidth_mib, job->downtime_ms,
+					     on_params_set, dom);
+	if (r < 0)
+		perform_failed(d, dom, "the monitor is gone");
+}
+
+/* v2: the source runs on, as it ran before. */
+static void perform2_resumed(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			     const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_daemon *d = dom->job->d;
+
+	if (!error)
+		ferry_domain_set_state(d, dom, FERRY_DOM_RUNNING, "unpaused");
+	answer_error(dom->job, "GenericError", dom->job->error);
+	ferry_job_end(d, dom);
+	ferry_domain_stopped(d, dom);
+}
+
+static void perform_failed(struct ferry_daemon *d, struct ferry_domain *dom, const char *why)
+{
+	struct ferry_job *job = dom->job;
+
+	stop_polling(d, job);
+	ferry_job_error(job, "migration of '%s' failed: %s", dom->def->name, why);
+	log_dom(FERRY_LOG_ERR, dom->def->name, "%s", job->error);
+	if (job->protocol == 3 && !job->orphaned) {
+		/* Confirm (cancelled) resumes the source; the job waits for it. */
+		answer_error(job, "GenericError", job->error);
+		return;
+	}
+	if (job->protocol == 3) {
+		/* Nobody is left to Confirm: the source runs on as it was. */
+		answer_error(job, "GenericError", job->error);
+		confirm_cancelled(d, dom);
+		return;
+	}
+	if (dom->vm && job->was_running && dom->state == FERRY_DOM_PAUSED &&
+	    ferry_migrate_simple(dom->vm, FERRY_MON_CONT, perform2_resumed, dom) == 0)
+		return;
+	perform2_resumed(dom->vm, NULL, "not resumed", dom);
+}
+
+/* bandwidth, downtime, uri: what Perform and Perform2 take alike. */
+static bool perform_args(struct ferry_job *job, struct ferry_client *c, struct json_object *a)
+{
+	const char *uri = ferry_arg_str(a, "uri");
+	char err[256];
+
+	if (ferry_migrate_check_uri(uri, err, sizeof(err)) < 0) {
+		ferry_client_error(c, "InvalidArgument", "%s", err);
+		return false;
+	}
+	snprintf(job->uri, sizeof(job->uri), "%s", uri);
+	job->bandwidth_mib = ferry_arg_u64(a, "bandwidth", job->bandwidth_mib);
+	job->downtime_ms = ferry_arg_u64(a, "downtime", job->downtime_ms);
+	return true;
+}
+
+void ferry_cmd_migrate_perform(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
+	struct ferry_cookie ck;
+	char err[1024];
+
+	if (!dom)
+		return;
+	if (!dom->job || dom->job->type != FERRY_JOB_MIGRATION_OUT ||
+	    dom->job->phase != FERRY_PHASE_BEGIN3) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s': no migration begun (%s)",
+				   dom->def->name, dom->job ? ferry_job_phase_name(dom->job->phase) : "no job");
+		return;
+	}
+	if (!dom->vm) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s' is no longer running", dom->def->name);
+		return;
+	}
+	if (ferry_migrate_cookie_get(d, ferry_arg_str(a, "cookie"), dom->def->name, dom->def->uuid,
+				     &ck, err, sizeof(err)) < 0) {
+		ferry_job_error(dom->job, "%s", err);
+		ferry_client_error(c, "InvalidArgument", "%s", err);
+		return;
+	}
+	snprintf(dom->job->peer_host, sizeof(dom->job->peer_host), "%s", ck.hostname);
+	if (!perform_args(dom->job, c, a))
+		return;
+	dom->job->owner = c;
+	perform_go(d, dom, c);
+}
+
+void ferry_cmd_migrate_perform2(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	struct json_object *flags_arg = NULL;
+	struct ferry_domain *dom;
+	struct ferry_job *job;
+	char err[256];
+	unsigned flags;
+
+	json_object_object_get_ex(a, "flags", &flags_arg);
+	if (ferry_migrate_flags_parse(flags_arg, &flags, err, sizeof(err)) < 0) {
+		ferry_client_error(c, "InvalidArgument", "%s", err);
+		return;
+	}
+	if (!(dom = source_domain(d, c, a)))
+		return;
+	job = ferry_job_start(d, dom, FERRY_JOB_MIGRATION_OUT, FERRY_PHASE_PERFORM2, flags);
+	if (!job) {
+		ferry_client_error(c, "InternalError", "out of memory");
+		return;
+	}
+	job->protocol = 2;
+	job->owner = c;
+	job->was_running = dom->state == FERRY_DOM_RUNNING;
+	if (!perform_args(job, c, a)) {
+		ferry_job_end(d, dom);
+		return;
+	}
+	perform_go(d, dom, c);
+}
+
+static void confirm_killed(struct ferry_vm *vm, const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_daemon *d = dom->job->d;
+	char err[256];
+
+	if ((dom->job->flags & FERRY_MIGRATE_UNDEFINE_SOURCE) && dom->persistent &&
+	    ferry_domain_undefine(d, dom, err, sizeof(err)) < 0)
+		log_dom(FERRY_LOG_WARN, dom->def->name, "undefine after migration: %s", err);
+	answer(dom->job, NULL);
+	ferry_job_end(d, dom);
+	ferry_domain_stopped(d, dom);
+}
+
+static void confirm_resumed(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			    const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_daemon *d = dom->job->d;
+
+	if (error) {
+		char why[600];
+
+		snprintf(why, sizeof(why), "domain '%s': resuming the source: %s", dom->def->name, error);
+		answer_error(dom->job, "InternalError", why);
+	} else {
+		ferry_domain_set_state(d, dom, FERRY_DOM_RUNNING, "unpaused");
+		answer(dom->job, NULL);
+	}
+	ferry_job_end(d, dom);
+	ferry_domain_stopped(d, dom);
+}
+
+/* The migration did not happen: the source runs on as it was. */
+static void confirm_cancelled(struct ferry_daemon *d, struct ferry_domain *dom)
+{
+	struct ferry_job *job = dom->job;
+
+	ferry_job_set_phase(d, dom, FERRY_PHASE_CONFIRM3_CANCELLED);
+	if (dom->vm && job->was_running && dom->state == FERRY_DOM_PAUSED &&
+	    ferry_migrate_simple(dom->vm, FERRY_MON_CONT, confirm_resumed, dom) == 0)
+		return;
+	answer(job, NULL);
+	ferry_job_end(d, dom);
+	ferry_domain_stopped(d, dom);
+}
+
+void ferry_cmd_migrate_confirm(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
+	bool cancelled = ferry_arg_bool(a, "cancelled");
+	struct ferry_job *job;
+
+	if (!dom)
+		return;
+	job = dom->job;
+	if (!job || job->type != FERRY_JOB_MIGRATION_OUT || job->protocol != 3) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s' has no migration to confirm",
+				   dom->def->name);
+		return;
+	}
+	if (job->timer_fd >= 0 || job->waiter) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s': the migration is still running: "
+				   "abort it first", dom->def->name);
+		return;
+	}
+	if (!cancelled && job->phase != FERRY_PHASE_PERFORM3_DONE) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s': the migration has not completed "
+				   "(phase %s)", dom->def->name, ferry_job_phase_name(job->phase));
+		return;
+	}
+	ferry_client_ref(c);
+	job->waiter = c;
+	job->owner = NULL;
+	if (cancelled) {
+		confirm_cancelled(d, dom);
+		return;
+	}
+	ferry_job_set_phase(d, dom, FERRY_PHASE_CONFIRM3);
+	if (!dom->vm || ferry_vm_kill(dom->vm, "migrated", confirm_killed, dom) < 0)
+		confirm_killed(dom->vm, NULL, dom);
+}
+
+static void on_cancel_sent(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			   const char *error, void *data)
+{
+	struct ferry_client *c = data;
+
+	if (error)
+		ferry_client_error(c, "GenericError", "migrate_cancel: %s", error);
+	else
+		ferry_client_return(c, NULL);
+	ferry_client_unref(c);
+}
+
+void ferry_cmd_job_abort(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
+	struct ferry_job *job;
+
+	if (!dom)
+		return;
+	job = dom->job;
+	if (!job) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s' has no job to abort", dom->def->name);
+		return;
+	}
+	if (job->type != FERRY_JOB_MIGRATION_OUT || job->timer_fd < 0 || !dom->vm) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s': job %s in phase %s cannot be "
+				   "aborted here%s", dom->def->name, ferry_job_type_name(job->type),
+				   ferry_job_phase_name(job->phase),
+				   job->type == FERRY_JOB_MIGRATION_IN ? ": abort it on the source" : "");
+		return;
+	}
+	job->abort_requested = true;
+	log_dom(FERRY_LOG_INFO, dom->def->name, "aborting the migration");
+	ferry_client_ref(c);
+	if (ferry_migrate_cancel(dom->vm, on_cancel_sent, c) < 0) {
+		ferry_client_error(c, "InternalError", "domain '%s': the monitor is gone", dom->def->name);
+		ferry_client_unref(c);
+	}
+}
+
+static void on_param_sent(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			  const char *error, void *data)
+{
+	struct ferry_client *c = data;
+
+	if (error)
+		ferry_client_error(c, "GenericError", "migrate-set-parameters: %s", error);
+	else
+		ferry_client_return(c, NULL);
+	ferry_client_unref(c);
+}
+
+/*
+ * Speed and downtime apply at once to a migration under way, and to QEMU
+ * for the next one otherwise; a job remembers them for its Perform.
+ */
+static void set_param(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a,
+		      bool speed)
+{
+	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
+	uint64_t v = ferry_arg_u64(a, speed ? "bandwidth" : "downtime", 0);
+	char why[512];
+
+	if (!dom)
+		return;
+	if (!dom->vm || !ferry_vm_monitor_ok(dom->vm, why, sizeof(why))) {
+		ferry_client_error(c, "OperationInvalid", "domain '%s' is not running", dom->def->name);
+		return;
+	}
+	if (dom->job && speed)
+		dom->job->bandwidth_mib = v;
+	else if (dom->job)
+		dom->job->downtime_ms = v;
+	ferry_client_ref(c);
+	if (ferry_migrate_set_params(dom->vm, speed ? v : UINT64_MAX, speed ? UINT64_MAX : v,
+				     on_param_sent, c) < 0) {
+		ferry_client_error(c, "InternalError", "domain '%s': the monitor is gone", dom->def->name);
+		ferry_client_unref(c);
+	}
+}
+
+void ferry_cmd_set_speed(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	set_param(d, c, a, true);
+}
+
+void ferry_cmd_set_downtime(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	set_param(d, c, a, false);
+}
+
+void ferry_cmd_job_info(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
+	struct json_object *ret;
+
+	if (!dom)
+		return;
+	if (ferry_arg_bool(a, "completed")) {
+		if (!dom->have_last_stats) {
+			ferry_client_error(c, "OperationInvalid", "domain '%s' has no completed job",
+					   dom->def->name);
+			return;
+		}
+		ret = ferry_stats_json(&dom->last_stats);
+		json_object_object_add(ret, "type", json_object_new_string("completed"));
+		ferry_client_return(c, ret);
+		return;
+	}
+	if (!dom->job) {
+		ret = json_object_new_object();
+		json_object_object_add(ret, "type", json_object_new_string("none"));
+		ferry_client_return(c, ret);
+		return;
+	}
+	ret = ferry_stats_json(&dom->job->stats);
+	json_object_object_add(ret, "type", json_object_new_string(ferry_job_type_name(dom->job->type)));
+	json_object_object_add(ret, "phase",
+			       json_object_new_string(ferry_job_phase_name(dom->job->phase)));
+	ferry_client_return(c, ret);
+}
+
+/*
+ * The client driving a migration out is gone. Before Perform nothing has
+ * happened; during it the migration is cancelled and the source resumed
+ * (nobody would Confirm); after it the source stays paused, since the
+ * destination may already run the guest: only a Confirm may decide.
+ */
+void ferry_migrate_out_orphaned(struct ferry_daemon *d, struct ferry_domain *dom)
+{
+	struct ferry_job *job = dom->job;
+
+	job->owner = NULL;
+	job->orphaned = true;
+	if (job->phase == FERRY_PHASE_BEGIN3) {
+		log_dom(FERRY_LOG_INFO, dom->def->name, "the client that began the migration is gone");
+		ferry_job_end(d, dom);
+	} else if (job->timer_fd >= 0 && dom->vm) {
+		log_dom(FERRY_LOG_WARN, dom->def->name, "the client driving the migration is gone: "
+			"cancelling it");
+		job->abort_requested = true;
+		if (ferry_migrate_cancel(dom->vm, NULL, NULL) < 0)
+			perform_failed(d, dom, "its client is gone");
+	} else if (job->phase == FERRY_PHASE_PERFORM3 && !job->waiter) {
+		confirm_cancelled(d, dom);
+	} else {
+		log_dom(FERRY_LOG_WARN, dom->def->name, "the client driving the migration is gone in "
+			"phase %s: the source waits, paused, for a Confirm",
+			ferry_job_phase_name(job->phase));
+	}
+}
