@@ -47,6 +47,23 @@ void ferry_domain_path(struct ferry_daemon *d, const char *kind, const char *nam
 		snprintf(buf, len, "%s/domains/%s", d->cfg.runtime_dir, name);
 }
 
+static int fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	_cleanup_close_ int fd = -1;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
 int ferry_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX + 8];
@@ -62,9 +79,12 @@ int ferry_write_file_atomic(const char *path, const char *data, size_t len, mode
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
-	if (r < 0)
+	if (r < 0) {
 		unlink(tmp);
-	return r;
+		return r;
+	}
+	/* The rename itself is durable only once its directory is. */
+	return fsync_dir(path);
 }
 
 static int mkdir_p(const char *path, mode_t mode)

@@ -113,6 +113,24 @@ static unsigned pick_port(struct ferry_daemon *d)
 	return 0;
 }
 
+/*
+ * Where the guest's display will be once it runs here, for the source to
+ * pass on to connected VNC clients (graphics relocation).
+ */
+static void graphics_relocation(struct ferry_domain *dom, struct ferry_vm *vm, struct ferry_cookie *ck)
+{
+	const struct ferry_graphics *g = &dom->def->graphics;
+	int port = ferry_vm_vnc_port(vm);
+
+	if (!g->present || port <= 0)
+		return;
+	ck->features |= FERRY_COOKIE_GRAPHICS;
+	ck->graphics.type = FERRY_COOKIE_VNC;
+	ck->graphics.port = port;
+	snprintf(ck->graphics.listen, sizeof(ck->graphics.listen), "%s",
+		 g->listen ? g->listen : "127.0.0.1");
+}
+
 static void on_incoming_listening(struct ferry_vm *vm, const struct ferry_mon_result *res,
 				  const char *error, void *data)
 {
@@ -132,6 +150,7 @@ static void on_incoming_listening(struct ferry_vm *vm, const struct ferry_mon_re
 	json_object_object_add(ret, "uri", json_object_new_string(job->uri));
 	if (job->protocol == 3) {
 		ferry_migrate_cookie_base(job->d, dom, &ck);
+		graphics_relocation(dom, vm, &ck);
 		ferry_migrate_cookie_put(&ck, ret);
 	}
 	answer_done(job, ret, NULL);
@@ -237,7 +256,7 @@ static void finish_done(struct ferry_daemon *d, struct ferry_domain *dom)
 	struct ferry_job *job = dom->job;
 	struct json_object *ret = json_object_new_object();
 	struct ferry_cookie ck;
-	char err[512];
+	char err[512], uuid[FERRY_UUID_STRLEN];
 
 	if ((job->flags & FERRY_MIGRATE_PERSIST_DEST) && ferry_domain_persist(d, dom, err, sizeof(err)) < 0)
 		log_dom(FERRY_LOG_WARN, dom->def->name, "persist-dest: %s", err);
@@ -249,6 +268,11 @@ static void finish_done(struct ferry_daemon *d, struct ferry_domain *dom)
 			ferry_migrate_stats_to_cookie(&job->stats, &ck);
 		ferry_migrate_cookie_put(&ck, ret);
 	}
+	/* Finish answers with the domain, never "success" without one. */
+	ferry_uuid_format(dom->def->uuid, uuid);
+	json_object_object_add(ret, "name", json_object_new_string(dom->def->name));
+	json_object_object_add(ret, "uuid", json_object_new_string(uuid));
+	json_object_object_add(ret, "state", json_object_new_string(ferry_dom_state_name(dom->state)));
 	log_dom(FERRY_LOG_INFO, dom->def->name, "incoming migration complete: %s",
 		dom->state == FERRY_DOM_RUNNING ? "running" : "paused");
 	job->owner = NULL;

@@ -390,6 +390,10 @@ void ferry_cmd_migrate_perform(struct ferry_daemon *d, struct ferry_client *c, s
 	snprintf(dom->job->peer_host, sizeof(dom->job->peer_host), "%s", ck.hostname);
 	if (!perform_args(dom->job, c, a))
 		return;
+	/* QEMU 7.2's client_migrate_info relocates SPICE clients only: VNC ones are told here. */
+	if (ck.features & FERRY_COOKIE_GRAPHICS)
+		log_dom(FERRY_LOG_INFO, dom->def->name, "graphics relocation: VNC clients should "
+			"reconnect to %s port %d on %s", ck.graphics.listen, ck.graphics.port, ck.hostname);
 	dom->job->owner = c;
 	perform_go(d, dom, c);
 }

@@ -60,6 +60,7 @@ struct ferry_vm {
 	const char *accel;
 	char privdir[PATH_MAX];
 	int qmp_fd;			/* connected, until handed to the helper */
+	int vnc_port;			/* the VNC server's port, -1 without one */
 	int timer_fd;
 	bool starting, start_paused, destroying, guest_shutdown, suspending;
 	const char *incoming;		/* -incoming value while a migration comes in */
@@ -479,10 +480,12 @@ static int spawn_qemu(struct ferry_vm *vm, char *err, size_t errlen)
 		.private_dir = vm->privdir, .vnc_port = vnc_port(vm->dom->def),
 		.incoming = vm->incoming,
 	};
+	const struct ferry_graphics *g = &vm->dom->def->graphics;
 	struct sockaddr_un sa;
 	char **argv = NULL;
 	int lfd = -1, logfd = -1, r;
 
+	vm->vnc_port = !g->present ? -1 : g->autoport ? launch.vnc_port : g->port;
 	r = ferry_qemu_build_argv(vm->dom->def, &launch, &argv, err, errlen);
 	if (r < 0)
 		return r;
@@ -762,4 +765,9 @@ void ferry_vm_abandon(struct ferry_vm *vm)
 	signal_qemu(vm, SIGKILL);
 	if (vm->mon_started)
 		ferry_helper_kill(&vm->mon);
+}
+
+int ferry_vm_vnc_port(const struct ferry_vm *vm)
+{
+	return vm->vnc_port;
 }

@@ -70,6 +70,9 @@ void ferry_vm_status(const struct ferry_vm *vm, struct json_object *o);
 /* Whether the monitor can be used now; if not, @why says why not. */
 bool ferry_vm_monitor_ok(const struct ferry_vm *vm, char *why, size_t len);
 
+/* The port QEMU's VNC server listens on, or -1 when the domain has none. */
+int ferry_vm_vnc_port(const struct ferry_vm *vm);
+
 /* Kill QEMU and the helper at once, without waiting (broker shutdown). */
 void ferry_vm_abandon(struct ferry_vm *vm);
 

@@ -85,6 +85,7 @@ sleep 3
 echo
 echo "== the guest on host B, in its own words =="
 grep 'ferry-guest:' "$demo/serial-hostB.log" | tail -n 3
-grep 'ferry-guest: heartbeat' "$demo/serial-hostB.log" | tail -n 1 | grep -q 'memory=intact' &&
+grep -a 'ferry-guest: heartbeat' "$demo/serial-hostB.log" | grep -E 'memory=(intact|CORRUPT)([[:space:]]|$)' |
+	tail -n 1 | grep -q 'memory=intact' &&
 	echo "memory intact after migration" || { echo "MEMORY NOT INTACT"; exit 1; }
 ctl -c "$B" destroy demo

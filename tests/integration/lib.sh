@@ -124,6 +124,11 @@ $(loader_xml)
 XML
 }
 
+# The last heartbeat whose verdict is whole: the guest may be writing the next one.
+last_heartbeat() {
+	grep -a 'ferry-guest: heartbeat' "$1" | grep -E 'memory=(intact|CORRUPT)([[:space:]]|$)' | tail -n 1
+}
+
 heartbeats() { grep -c 'ferry-guest: heartbeat' "$1" 2>/dev/null || echo 0; }
 
 json_field() { python3 -c "import json,sys; v=json.load(sys.stdin)['$1']; print('null' if v is None else v)"; }

@@ -7,6 +7,7 @@
 set -uo pipefail
 FERRYD=$1 FERRYCTL=$2 GUEST=$3
 . "$(dirname "$0")/lib.sh"
+eval "_$(declare -f guest_xml)"
 
 start_broker src
 start_broker dst "migration_ports = 49200-49215"
@@ -37,19 +38,28 @@ echo "$out" | grep -q "Downtime:" || fail "no summary: $out"
 gone "$SRC" big || fail "source still runs"
 wait_for 30 "heartbeats on the destination" grep -q 'ferry-guest: heartbeat' "$T/big.dst.serial"
 sleep 2
-last=$(grep 'ferry-guest: heartbeat' "$T/big.dst.serial" | tail -n1)
+last=$(last_heartbeat "$T/big.dst.serial")
 echo "$last" | grep -q 'memory=intact' || fail "guest memory after migration: $last"
 ok "1 GiB guest dirtying 100 MB/s migrated live: $(echo "$out" | tr '\n' ' ')"
 ok "on the destination: $last"
+info=$(src domjobinfo --completed big) || fail "domjobinfo --completed"
+echo "$info" | grep -q "Downtime (ms)" || fail "completed job info: $info"
+ok "domjobinfo --completed on the source: $(echo "$info" | grep -E 'Downtime|Total time' | tr -s ' ' | tr '\n' ';')"
 dst destroy big >/dev/null
 
-# --- non-live, --suspend ---------------------------------------------------------
+# --- non-live, --suspend, with a VNC display --------------------------------------
+vnc="<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>"
+guest_xml() { _guest_xml "$@" | sed "s|</devices>|  $vnc\n  </devices>|"; }
 boot cold "mem=64 random=50 dirty=4" 128
+guest_xml() { _guest_xml "$@"; }
 src migrate --suspend --xml "$T/cold.dst.xml" cold "$DST" >/dev/null || fail "non-live migration"
 [ "$(state "$DST" cold)" = paused ] || fail "--suspend: destination is $(state "$DST" cold)"
 dst resume cold || fail "resume on the destination"
 wait_for 20 "a heartbeat after resume" grep -q 'ferry-guest: heartbeat' "$T/cold.dst.serial"
 ok "non-live migration with --suspend: destination paused until resumed"
+grep -q "graphics relocation: VNC clients should reconnect to 127.0.0.1 port 59" "$T/src/ferryd.log" ||
+	fail "no VNC relocation data reached the source"
+ok "graphics: $(grep -o 'graphics relocation: .*' "$T/src/ferryd.log" | head -n1)"
 dst destroy cold >/dev/null
 
 # --- cancel mid-migration ------------------------------------------------------
@@ -57,6 +67,12 @@ boot slow "mem=512 random=100 dirty=50" 600
 src migrate --live --bandwidth 20 slow "$DST" >"$T/cancel.out" 2>&1 &
 mig=$!
 wait_for 20 "the migration to run" sh -c "'$FERRYCTL' -c '$SRC' --json domjobinfo slow | grep -q '\"active\"'"
+info=$(src domjobinfo slow) || fail "domjobinfo during the migration"
+echo "$info" | grep -q "migration-out" || fail "job info during the migration: $info"
+src migrate-setspeed slow 25 || fail "migrate-setspeed during the migration"
+out=$(src start slow 2>&1) && fail "start accepted during a migration"
+echo "$out" | grep -q "busy with job migration-out (phase perform3)" || fail "busy refusal: $out"
+ok "during the migration: domjobinfo, migrate-setspeed; other commands refused: $out"
 src domjobabort slow || fail "domjobabort"
 wait "$mig" && fail "a cancelled migration succeeded"
 grep -qi cancel "$T/cancel.out" || fail "error does not say cancelled: $(cat "$T/cancel.out")"
