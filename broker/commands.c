@@ -64,8 +64,7 @@ bool ferry_cmd_busy(struct ferry_domain *dom, struct ferry_client *c)
 	return true;
 }
 
-/* The running domain named in @args with a usable monitor, or NULL after answering. */
-static struct ferry_domain *running_arg(struct ferry_daemon *d, struct ferry_client *c,
+struct ferry_domain *ferry_cmd_running_domain(struct ferry_daemon *d, struct ferry_client *c,
 					struct json_object *args)
 {
 	struct ferry_domain *dom = ferry_cmd_domain(d, c, args);
@@ -264,7 +263,7 @@ static void cmd_destroy(struct ferry_daemon *d, struct ferry_client *c, struct j
 static void run_op(struct ferry_daemon *d, struct ferry_client *c, struct json_object *args,
 		   enum ferry_vm_op op)
 {
-	struct ferry_domain *dom = running_arg(d, c, args);
+	struct ferry_domain *dom = ferry_cmd_running_domain(d, c, args);
 
 	if (!dom)
 		return;

@@ -34,6 +34,12 @@ uint64_t ferry_arg_u64(struct json_object *args, const char *key, uint64_t dflt)
 /* The domain named in @args, or NULL after answering DomainNotFound. */
 struct ferry_domain *ferry_cmd_domain(struct ferry_daemon *d, struct ferry_client *c,
 				      struct json_object *args);
+/*
+ * The domain named in @args, running (or paused) with a usable monitor and
+ * no job, or NULL after answering why not.
+ */
+struct ferry_domain *ferry_cmd_running_domain(struct ferry_daemon *d, struct ferry_client *c,
+					      struct json_object *args);
 /* Refuse (and answer) when @dom has a job; false when it has none. */
 bool ferry_cmd_busy(struct ferry_domain *dom, struct ferry_client *c);
 

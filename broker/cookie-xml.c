@@ -21,6 +21,7 @@
 #include <libxml/parserInternals.h>
 
 #include "cookie-priv.h"
+#include "hv/xml-read.h"
 #include "hv/domain-priv.h"
 #include "util.h"
 
@@ -72,75 +73,13 @@ static int ck_oom(struct ck_ctx *x)
 	return -ENOMEM;
 }
 
-/* ---- The reader: libxml2 as hv/domain-xml.c sets it up. ---- */
-
-struct read_state {
-	long doctype_line;
-	int error_line;
-	char error[160];
-};
-
-/* Called at "<!DOCTYPE name ...", before any internal subset is read. */
-static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
-			   const xmlChar *system_id)
-{
-	xmlParserCtxtPtr p = ctx;
-	struct read_state *st = p->_private;
-
-	st->doctype_line = p->input && p->input->line > 0 ? p->input->line : 1;
-	xmlStopParser(p);
-}
-
-/* The first error is the cause; later ones are libxml2 tripping over it. */
-static void keep_first_error(void *ctx, xmlErrorPtr e)
-{
-	xmlParserCtxtPtr p = ctx;
-	struct read_state *st = p->_private;
-	size_t n;
-
-	if (st->error[0] || !e || e->level < XML_ERR_ERROR)
-		return;
-	snprintf(st->error, sizeof(st->error), "%s", e->message ? e->message : "not well-formed");
-	n = strlen(st->error);
-	while (n > 0 && (st->error[n - 1] == '\n' || st->error[n - 1] == ' '))
-		st->error[--n] = '\0';
-	st->error_line = e->line > 0 ? e->line : 1;
-}
-
-/* Nothing fetched (NONET), loaded or substituted (no NOENT, no DTD*), nothing on stderr. */
-#define CK_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
-			XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA)
+/* ---- The reader, shared with the domain XML's. ---- */
 
 static int read_doc(struct ck_ctx *x, const char *xml, size_t len, xmlDocPtr *out)
 {
-	struct read_state st = { 0 };
-	xmlParserCtxtPtr p;
-	int r = 0;
+	int r = ferry_xml_read(xml, len, "cookie line", "a migration cookie", out, x->err, x->errlen);
 
-	p = xmlCreateMemoryParserCtxt(xml, (int)len);
-	if (!p)
-		return ck_oom(x);
-	xmlCtxtUseOptions(p, CK_XML_OPTIONS);
-	p->sax->internalSubset = refuse_doctype;
-	p->sax->externalSubset = NULL;
-	p->sax->serror = keep_first_error;
-	p->_private = &st;
-	xmlParseDocument(p);
-	if (st.doctype_line) {
-		r = -EINVAL;
-		snprintf(x->err, x->errlen, "cookie line %ld: a DOCTYPE is not accepted: "
-			 "a migration cookie takes no DTD and no entities", st.doctype_line);
-	} else if (!p->wellFormed || !p->myDoc) {
-		r = -EINVAL;
-		snprintf(x->err, x->errlen, "cookie line %d: malformed XML: %s",
-			 st.error_line ? st.error_line : 1, st.error[0] ? st.error : "not well-formed");
-	}
-	if (r == 0)
-		*out = steal_ptr(p->myDoc);
-	xmlFreeDoc(p->myDoc);
-	p->myDoc = NULL;
-	xmlFreeParserCtxt(p);
-	return r;
+	return r == -ENOMEM ? ck_oom(x) : r;
 }
 
 /* ---- The walk. ---- */

@@ -489,27 +489,3 @@ int ferry_cookie_check_peer(const struct ferry_cookie *c, const uint8_t self_hos
 	}
 	return 0;
 }
-
-int ferry_uuid_parse(const char *s, uint8_t out[16])
-{
-	size_t n = 0;
-
-	if (strlen(s) != FERRY_UUID_STRLEN - 1)
-		return -EINVAL;
-	for (size_t i = 0; i < FERRY_UUID_STRLEN - 1; i++) {
-		int hi, lo;
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return -EINVAL;
-			continue;
-		}
-		hi = dom_hexval(s[i]);
-		lo = dom_hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		i++;
-	}
-	return 0;
-}

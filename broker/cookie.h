@@ -34,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/domain.h"
+
 /* The longest cookie, in bytes of XML without its terminating NUL. */
 #define FERRY_COOKIE_MAX		16384
 
@@ -182,14 +184,5 @@ bool ferry_cookie_equal(const struct ferry_cookie *a, const struct ferry_cookie 
 int ferry_cookie_check_peer(const struct ferry_cookie *c, const uint8_t self_host_uuid[16],
 			    const char *name, const uint8_t uuid[16], char *err, size_t errlen);
 
-/**
- * ferry_uuid_parse - a UUID in its canonical 8-4-4-4-12 hex form, either
- * case, and nothing else (no braces, no spaces, no other grouping).
- * @s: the text
- * @out: the 16 bytes
- *
- * Return: 0, or -EINVAL with @out unspecified.
- */
-int ferry_uuid_parse(const char *s, uint8_t out[16]);
 
 #endif

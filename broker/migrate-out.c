@@ -54,26 +54,6 @@ static void answer_error(struct ferry_job *job, const char *cls, const char *msg
 	ferry_client_unref(c);
 }
 
-/* A domain that can migrate out: running or paused, monitor usable, no job. */
-static struct ferry_domain *source_domain(struct ferry_daemon *d, struct ferry_client *c,
-					  struct json_object *a)
-{
-	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
-	char why[512];
-
-	if (!dom || ferry_cmd_busy(dom, c))
-		return NULL;
-	if (!dom->vm || dom->state == FERRY_DOM_SHUTOFF) {
-		ferry_client_error(c, "OperationInvalid", "domain '%s' is not running", dom->def->name);
-		return NULL;
-	}
-	if (!ferry_vm_monitor_ok(dom->vm, why, sizeof(why))) {
-		ferry_client_error(c, "OperationInvalid", "domain '%s': %s", dom->def->name, why);
-		return NULL;
-	}
-	return dom;
-}
-
 /* The XML to send: the caller's destination XML, if ABI-compatible, or ours. */
 static int begin_xml(struct ferry_domain *dom, const char *xml_in, char **xml_out,
 		     char *err, size_t errlen)
@@ -110,7 +90,7 @@ void ferry_cmd_migrate_begin(struct ferry_daemon *d, struct ferry_client *c, str
 		ferry_client_error(c, "InvalidArgument", "%s", err);
 		return;
 	}
-	if (!(dom = source_domain(d, c, a)))
+	if (!(dom = ferry_cmd_running_domain(d, c, a)))
 		return;
 	if (begin_xml(dom, ferry_arg_str(a, "xml"), &xml, err, sizeof(err)) < 0) {
 		ferry_client_error(c, "InvalidArgument", "destination XML: %s", err);
@@ -411,7 +391,7 @@ void ferry_cmd_migrate_perform2(struct ferry_daemon *d, struct ferry_client *c, 
 		ferry_client_error(c, "InvalidArgument", "%s", err);
 		return;
 	}
-	if (!(dom = source_domain(d, c, a)))
+	if (!(dom = ferry_cmd_running_domain(d, c, a)))
 		return;
 	job = ferry_job_start(d, dom, FERRY_JOB_MIGRATION_OUT, FERRY_PHASE_PERFORM2, flags);
 	if (!job) {

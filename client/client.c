@@ -44,21 +44,6 @@ struct ferry_client {
 	void *hook_data;
 };
 
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errlen)
-		return r;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* Remember why the connection died; later calls repeat it. */
 static int give_up(struct ferry_client *cl, int r, const char *err, size_t errlen)
 {
@@ -142,28 +127,28 @@ static int recv_obj(struct ferry_client *cl, int64_t deadline, const char *what,
 		int r = ferry_linebuf_next(&cl->rx, &line, &len);
 
 		if (r == -EMSGSIZE)
-			return fail(err, errlen, r, "broker sent a line longer than %u bytes while waiting for %s",
+			return ferry_err(err, errlen, r, "broker sent a line longer than %u bytes while waiting for %s",
 				    FERRY_PROTO_RECV_MAX, what);
 		if (r > 0) {
 			r = ferry_proto_parse_line(line, len, obj, why, sizeof(why));
 			if (r == -ENODATA)
 				continue;
 			if (r < 0)
-				return fail(err, errlen, r == -ENOMEM ? r : -EPROTO,
+				return ferry_err(err, errlen, r == -ENOMEM ? r : -EPROTO,
 					    "broker sent %s while waiting for %s", why, what);
 			return 0;
 		}
 		r = wait_fd(cl, POLLIN, deadline);
 		if (r == -ETIMEDOUT)
-			return fail(err, errlen, r, "timed out waiting for %s", what);
+			return ferry_err(err, errlen, r, "timed out waiting for %s", what);
 		if (r < 0)
-			return fail(err, errlen, r, "waiting for %s: %s", what, strerror(-r));
+			return ferry_err(err, errlen, r, "waiting for %s: %s", what, strerror(-r));
 		n = ferry_linebuf_read(&cl->rx, cl->fd);
 		if (n == 0)
-			return fail(err, errlen, -ECONNRESET, "broker closed the connection%s while waiting for %s",
+			return ferry_err(err, errlen, -ECONNRESET, "broker closed the connection%s while waiting for %s",
 				    ferry_linebuf_partial(&cl->rx) ? " mid-line" : "", what);
 		if (n < 0 && n != -EAGAIN)
-			return fail(err, errlen, (int)n, "reading %s: %s", what, strerror((int)-n));
+			return ferry_err(err, errlen, (int)n, "reading %s: %s", what, strerror((int)-n));
 	}
 }
 
@@ -202,11 +187,11 @@ static int remote_error(struct ferry_client *cl, struct json_object *e,
 	    !class_ok(json_object_get_string(cls)) ||
 	    !json_object_object_get_ex(e, "desc", &desc) ||
 	    !json_object_is_type(desc, json_type_string))
-		return fail(err, errlen, -EPROTO,
+		return ferry_err(err, errlen, -EPROTO,
 			    "broker sent an error without a valid class and desc");
 	snprintf(cl->err_class, sizeof(cl->err_class), "%s", json_object_get_string(cls));
 	copy_clean(text, sizeof(text), json_object_get_string(desc));
-	return fail(err, errlen, -EREMOTEIO, "%s: %s", cl->err_class, text);
+	return ferry_err(err, errlen, -EREMOTEIO, "%s: %s", cl->err_class, text);
 }
 
 /* {"event": NAME, "data": {...}, ...}: checked, then queued. */
@@ -219,7 +204,7 @@ static int queue_event(struct ferry_client *cl, struct json_object *ev,
 	    !json_object_is_type(name, json_type_string) ||
 	    (json_object_object_get_ex(ev, "data", &data) &&
 	     !json_object_is_type(data, json_type_object)))
-		return fail(err, errlen, -EPROTO,
+		return ferry_err(err, errlen, -EPROTO,
 			    "broker sent an event without a name or with non-object data");
 	if (cl->hook) {
 		cl->hook(ev, cl->hook_data);
@@ -232,7 +217,7 @@ static int queue_event(struct ferry_client *cl, struct json_object *ev,
 	}
 	if (json_object_array_add(cl->events, json_object_get(ev)) < 0) {
 		json_object_put(ev);
-		return fail(err, errlen, -ENOMEM, "out of memory queueing an event");
+		return ferry_err(err, errlen, -ENOMEM, "out of memory queueing an event");
 	}
 	return 0;
 }
@@ -271,17 +256,17 @@ static int parse_greeting(struct ferry_client *cl, struct json_object *g,
 		return remote_error(cl, e, err, errlen);
 	if (!json_object_object_get_ex(g, "ferry", &f) ||
 	    !json_object_is_type(f, json_type_object))
-		return fail(err, errlen, -EPROTO, "%s: expected a ferry greeting, got something else",
+		return ferry_err(err, errlen, -EPROTO, "%s: expected a ferry greeting, got something else",
 			    cl->name);
 	if (!json_object_object_get_ex(f, "version", &ver) ||
 	    !json_object_is_type(ver, json_type_object) ||
 	    version_part(ver, "major", &cl->version[0]) < 0 ||
 	    version_part(ver, "minor", &cl->version[1]) < 0 ||
 	    version_part(ver, "micro", &cl->version[2]) < 0)
-		return fail(err, errlen, -EPROTO, "%s: greeting lacks a valid version", cl->name);
+		return ferry_err(err, errlen, -EPROTO, "%s: greeting lacks a valid version", cl->name);
 	if (!json_object_object_get_ex(f, "readonly", &ro) ||
 	    !json_object_is_type(ro, json_type_boolean))
-		return fail(err, errlen, -EPROTO, "%s: greeting lacks a valid readonly flag", cl->name);
+		return ferry_err(err, errlen, -EPROTO, "%s: greeting lacks a valid readonly flag", cl->name);
 	cl->readonly = json_object_get_boolean(ro);
 	return 0;
 }
@@ -296,7 +281,7 @@ int ferry_client_open_fd(int fd, const char *name, int timeout_ms,
 	*out = NULL;
 	if (!cl) {
 		close(fd);
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return ferry_err(err, errlen, -ENOMEM, "out of memory");
 	}
 	cl->fd = fd;
 	copy_clean(cl->name, sizeof(cl->name), name ? name : "broker");
@@ -306,14 +291,14 @@ int ferry_client_open_fd(int fd, const char *name, int timeout_ms,
 	cl->events = json_object_new_array();
 	if (!cl->events) {
 		ferry_client_free(cl);
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return ferry_err(err, errlen, -ENOMEM, "out of memory");
 	}
 	/* Non-blocking, so that every wait goes through poll and its deadline. */
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
 		r = -errno;
 		ferry_client_free(cl);
-		return fail(err, errlen, r, "%s: fcntl: %s", name ? name : "broker", strerror(-r));
+		return ferry_err(err, errlen, r, "%s: fcntl: %s", name ? name : "broker", strerror(-r));
 	}
 	r = recv_obj(cl, deadline_of(cl->timeout_ms), "the greeting", &g, err, errlen);
 	if (r == 0)
@@ -334,12 +319,12 @@ static int connect_unix(const struct ferry_uri *u, const char *uri, int *fd,
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (s < 0)
-		return fail(err, errlen, -errno, "cannot connect to %s: socket: %s", uri,
+		return ferry_err(err, errlen, -errno, "cannot connect to %s: socket: %s", uri,
 			    strerror(errno));
 	memcpy(sa.sun_path, u->path, strlen(u->path) + 1);
 	while (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (errno != EINTR)
-			return fail(err, errlen, -errno, "cannot connect to %s: %s", uri,
+			return ferry_err(err, errlen, -errno, "cannot connect to %s: %s", uri,
 				    strerror(errno));
 	}
 	*fd = steal_fd(&s);
@@ -362,10 +347,10 @@ int ferry_client_connect(const char *uri, int timeout_ms, struct ferry_client **
 		r = connect_unix(&u, uri, &fd, err, errlen);
 		break;
 	case FERRY_URI_SSH:
-		return fail(err, errlen, -EPROTONOSUPPORT,
+		return ferry_err(err, errlen, -EPROTONOSUPPORT,
 			    "'%s': ssh transport is not supported yet", uri);
 	default:
-		return fail(err, errlen, -EPROTONOSUPPORT, "'%s': unsupported URI", uri);
+		return ferry_err(err, errlen, -EPROTONOSUPPORT, "'%s': unsupported URI", uri);
 	}
 	if (r < 0)
 		return r;
@@ -451,15 +436,15 @@ static int check_answer(struct json_object *msg, int64_t id, const char *cmd,
 	const char *s;
 
 	if (has(msg, "return") && has(msg, "error"))
-		return fail(err, errlen, -EPROTO, "broker answered '%s' with both return and error", cmd);
+		return ferry_err(err, errlen, -EPROTO, "broker answered '%s' with both return and error", cmd);
 	if (!json_object_object_get_ex(msg, "id", &got))
 		return has(msg, "error") ? 0 :
-		       fail(err, errlen, -EPROTO, "broker answered '%s' without an id", cmd);
+		       ferry_err(err, errlen, -EPROTO, "broker answered '%s' without an id", cmd);
 	if (json_object_is_type(got, json_type_int) && json_object_get_int64(got) == id)
 		return 0;
 	s = json_object_to_json_string_ext(got, JSON_C_TO_STRING_PLAIN);
 	ferry_proto_excerpt(ex, sizeof(ex), s ? s : "?", s ? strlen(s) : 1);
-	return fail(err, errlen, -EPROTO, "broker answered id %s while waiting for id %lld ('%s')",
+	return ferry_err(err, errlen, -EPROTO, "broker answered id %s while waiting for id %lld ('%s')",
 		    ex, (long long)id, cmd);
 }
 
@@ -479,7 +464,7 @@ static int await_answer(struct ferry_client *cl, const char *cmd, int64_t id,
 		if (has(msg, "event"))
 			r = queue_event(cl, msg, err, errlen);
 		else if (!has(msg, "return") && !has(msg, "error"))
-			r = fail(err, errlen, -EPROTO,
+			r = ferry_err(err, errlen, -EPROTO,
 				 "broker sent neither an answer nor an event while waiting for %s", what);
 		else if ((r = check_answer(msg, id, cmd, err, errlen)) == 0) {
 			if (json_object_object_get_ex(msg, "return", &v))
@@ -507,24 +492,24 @@ int ferry_client_call(struct ferry_client *cl, const char *cmd, struct json_obje
 	*ret = NULL;
 	cl->err_class[0] = '\0';
 	if (cl->broken[0])
-		return fail(err, errlen, -ENOTCONN, "connection unusable after an earlier failure: %s",
+		return ferry_err(err, errlen, -ENOTCONN, "connection unusable after an earlier failure: %s",
 			    cl->broken);
 	if (!cmd || !*cmd)
-		return fail(err, errlen, -EINVAL, "no command given");
+		return ferry_err(err, errlen, -EINVAL, "no command given");
 	if (args && !json_object_is_type(args, json_type_object))
-		return fail(err, errlen, -EINVAL, "arguments of '%s' are not a JSON object", cmd);
+		return ferry_err(err, errlen, -EINVAL, "arguments of '%s' are not a JSON object", cmd);
 	/* An id is spent only on a request that goes out. */
 	id = cl->next_id;
 	r = build_request(cmd, args, id, &line, &len);
 	if (r == -EMSGSIZE)
-		return fail(err, errlen, r, "request '%s' is longer than the %u-byte line limit",
+		return ferry_err(err, errlen, r, "request '%s' is longer than the %u-byte line limit",
 			    cmd, FERRY_PROTO_LINE_MAX);
 	if (r < 0)
-		return fail(err, errlen, r, "building request '%s': %s", cmd, strerror(-r));
+		return ferry_err(err, errlen, r, "building request '%s': %s", cmd, strerror(-r));
 	cl->next_id++;
 	r = send_all(cl, line, len, deadline);
 	if (r < 0) {
-		fail(err, errlen, r, "sending '%s': %s", cmd,
+		ferry_err(err, errlen, r, "sending '%s': %s", cmd,
 		     r == -ETIMEDOUT ? "timed out" : strerror(-r));
 		return give_up(cl, r, err, errlen);
 	}
@@ -553,7 +538,7 @@ int ferry_client_next_event(struct ferry_client *cl, int timeout_ms,
 	if (pop_event(cl, ev))
 		return 0;
 	if (cl->broken[0])
-		return fail(err, errlen, -ENOTCONN, "connection unusable after an earlier failure: %s",
+		return ferry_err(err, errlen, -ENOTCONN, "connection unusable after an earlier failure: %s",
 			    cl->broken);
 	for (;;) {
 		struct json_object *msg = NULL;
@@ -564,7 +549,7 @@ int ferry_client_next_event(struct ferry_client *cl, int timeout_ms,
 		if (r == 0 && has(msg, "event"))
 			r = queue_event(cl, msg, err, errlen);
 		else if (r == 0)
-			r = fail(err, errlen, -EPROTO, "broker sent something other than an event "
+			r = ferry_err(err, errlen, -EPROTO, "broker sent something other than an event "
 				 "with no request in flight");
 		json_object_put(msg);
 		if (r < 0)

@@ -14,21 +14,6 @@
 #include "uri.h"
 #include "util.h"
 
-static int bad(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int bad(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errlen)
-		return r;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* Printable ASCII only: these strings end up in messages and argv. */
 static bool printable(const char *s)
 {
@@ -62,11 +47,11 @@ static int parse_unix(const char *uri, const char *rest, struct ferry_uri *u,
 	size_t n = strlen(rest);
 
 	if (rest[0] != '/')
-		return bad(err, errlen, -EINVAL,
+		return ferry_err(err, errlen, -EINVAL,
 			   "'%s': a unix URI needs an absolute socket path, as in unix:///run/ferry/ferry-sock",
 			   uri);
 	if (n > FERRY_URI_PATH_MAX)
-		return bad(err, errlen, -EINVAL,
+		return ferry_err(err, errlen, -EINVAL,
 			   "'%s': socket path of %zu bytes is longer than the %u a unix socket address holds",
 			   uri, n, FERRY_URI_PATH_MAX);
 	u->scheme = FERRY_URI_UNIX;
@@ -87,7 +72,7 @@ static int parse_hostport(const char *uri, const char *s, size_t len, struct fer
 		const char *close = memchr(s, ']', len);
 
 		if (!close || (close + 1 != s + len && close[1] != ':'))
-			return bad(err, errlen, -EINVAL, "'%s': unbalanced '[' around the host", uri);
+			return ferry_err(err, errlen, -EINVAL, "'%s': unbalanced '[' around the host", uri);
 		host = s + 1;
 		hlen = (size_t)(close - host);
 		if (close + 1 != s + len)
@@ -99,17 +84,17 @@ static int parse_hostport(const char *uri, const char *s, size_t len, struct fer
 			port = colon + 1;
 	}
 	if (hlen > FERRY_URI_HOST_MAX || !name_ok(host, hlen, host == s ? ".-_" : ".-_:%"))
-		return bad(err, errlen, -EINVAL, "'%s': the host is empty, too long or not a host name", uri);
+		return ferry_err(err, errlen, -EINVAL, "'%s': the host is empty, too long or not a host name", uri);
 	memcpy(u->host, host, hlen);
 	u->host[hlen] = '\0';
 	if (!port)
 		return 0;
 	if ((size_t)(s + len - port) >= sizeof(num))
-		return bad(err, errlen, -EINVAL, "'%s': port is not a number from 1 to 65535", uri);
+		return ferry_err(err, errlen, -EINVAL, "'%s': port is not a number from 1 to 65535", uri);
 	memcpy(num, port, (size_t)(s + len - port));
 	num[s + len - port] = '\0';
 	if (ferry_parse_int(num, 1, 65535, &v) < 0)
-		return bad(err, errlen, -EINVAL, "'%s': port is not a number from 1 to 65535", uri);
+		return ferry_err(err, errlen, -EINVAL, "'%s': port is not a number from 1 to 65535", uri);
 	u->port = (uint16_t)v;
 	return 0;
 }
@@ -127,7 +112,7 @@ static int parse_ssh(const char *uri, const char *rest, struct ferry_uri *u,
 		size_t ulen = (size_t)(at - rest);
 
 		if (ulen > FERRY_URI_USER_MAX || !name_ok(rest, ulen, ".-_"))
-			return bad(err, errlen, -EINVAL, "'%s': the user is empty, too long or not a user name", uri);
+			return ferry_err(err, errlen, -EINVAL, "'%s': the user is empty, too long or not a user name", uri);
 		memcpy(u->user, rest, ulen);
 		u->user[ulen] = '\0';
 		hp = at + 1;
@@ -137,7 +122,7 @@ static int parse_ssh(const char *uri, const char *rest, struct ferry_uri *u,
 		return r;
 	if (slash && slash[1]) {
 		if (strlen(slash) > FERRY_URI_PATH_MAX)
-			return bad(err, errlen, -EINVAL, "'%s': the socket path is too long", uri);
+			return ferry_err(err, errlen, -EINVAL, "'%s': the socket path is too long", uri);
 		memcpy(u->path, slash, strlen(slash) + 1);
 	}
 	u->scheme = FERRY_URI_SSH;
@@ -148,16 +133,16 @@ int ferry_uri_parse(const char *s, struct ferry_uri *uri, char *err, size_t errl
 {
 	memset(uri, 0, sizeof(*uri));
 	if (!s || !*s)
-		return bad(err, errlen, -EINVAL,
+		return ferry_err(err, errlen, -EINVAL,
 			   "empty URI: expected unix:///path/to/socket");
 	if (strlen(s) > FERRY_URI_MAX || !printable(s))
-		return bad(err, errlen, -EINVAL,
+		return ferry_err(err, errlen, -EINVAL,
 			   "URI is too long or holds blanks or control characters");
 	if (!strncmp(s, "unix://", 7))
 		return parse_unix(s, s + 7, uri, err, errlen);
 	if (!strncmp(s, "ssh://", 6))
 		return parse_ssh(s, s + 6, uri, err, errlen);
-	return bad(err, errlen, -EINVAL,
+	return ferry_err(err, errlen, -EINVAL,
 		   "'%s': unsupported URI scheme: expected unix:///path/to/socket", s);
 }
 
@@ -174,11 +159,11 @@ int ferry_default_uri(char *buf, size_t len, char *err, size_t errlen)
 	else {
 		xdg = getenv("XDG_RUNTIME_DIR");
 		if (!xdg || xdg[0] != '/')
-			return bad(err, errlen, -ENOENT,
+			return ferry_err(err, errlen, -ENOENT,
 				   "no URI given, FERRY_DEFAULT_URI unset and XDG_RUNTIME_DIR unset or relative: use -c URI");
 		n = snprintf(buf, len, "unix://%s/ferry/ferry-sock", xdg);
 	}
 	if (n < 0 || (size_t)n >= len)
-		return bad(err, errlen, -ENAMETOOLONG, "default URI is too long");
+		return ferry_err(err, errlen, -ENAMETOOLONG, "default URI is too long");
 	return 0;
 }

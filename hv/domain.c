@@ -29,8 +29,7 @@ static int parse_name(struct dom_ctx *c, xmlNodePtr node, void *obj)
 	return 0;
 }
 
-/* The canonical 8-4-4-4-12 form only: one spelling, one meaning. */
-static int uuid_parse(const char *s, uint8_t uuid[16])
+int ferry_uuid_parse(const char *s, uint8_t uuid[16])
 {
 	size_t n = 0;
 
@@ -62,7 +61,7 @@ static int parse_uuid(struct dom_ctx *c, xmlNodePtr node, void *obj)
 
 	if ((r = dom_attrs(c, node, NULL)) < 0 || (r = dom_text(c, node, true, &s)) < 0)
 		return r;
-	if (uuid_parse(s, c->def->uuid) < 0)
+	if (ferry_uuid_parse(s, c->def->uuid) < 0)
 		return dom_fail(c, node, "<uuid>: '%s' is not a UUID "
 				"(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", dom_quote(s, q));
 	return 0;

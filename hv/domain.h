@@ -213,6 +213,11 @@ static inline void ferry_domain_freep(struct ferry_domain_def **def)
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" plus NUL. */
 #define FERRY_UUID_STRLEN 37
 void ferry_uuid_format(const uint8_t uuid[16], char out[FERRY_UUID_STRLEN]);
+/*
+ * ferry_uuid_parse - the canonical 8-4-4-4-12 hex form only, either case:
+ * one spelling, one meaning. Return 0, or -EINVAL with @uuid unspecified.
+ */
+int ferry_uuid_parse(const char *s, uint8_t uuid[16]);
 
 /* Names for enum values, as they are spelled in the XML. */
 const char *ferry_virt_type_name(enum ferry_virt_type t);

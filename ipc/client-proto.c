@@ -132,21 +132,6 @@ void ferry_proto_excerpt(char *dst, size_t dstlen, const char *src, size_t srcle
 		memcpy(dst + i, "...", 4);
 }
 
-static int refuse(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int refuse(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errlen)
-		return r;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
@@ -193,7 +178,7 @@ static int parse_json(const char *line, size_t len, const char *ex,
 	size_t end;
 
 	if (!tok)
-		return refuse(err, errlen, -ENOMEM, "out of memory parsing a line");
+		return ferry_err(err, errlen, -ENOMEM, "out of memory parsing a line");
 	/* Both ends write plain RFC 8259 JSON: anything looser is a fault. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, line, (int)len);
@@ -202,7 +187,7 @@ static int parse_json(const char *line, size_t len, const char *ex,
 	json_tokener_free(tok);
 	if (!o || jerr != json_tokener_success) {
 		json_object_put(o);
-		return refuse(err, errlen, -EBADMSG, "malformed JSON (%s): '%s'",
+		return ferry_err(err, errlen, -EBADMSG, "malformed JSON (%s): '%s'",
 			      jerr == json_tokener_continue ? "incomplete" :
 			      json_tokener_error_desc(jerr), ex);
 	}
@@ -210,12 +195,12 @@ static int parse_json(const char *line, size_t len, const char *ex,
 		end++;
 	if (end < len) {
 		json_object_put(o);
-		return refuse(err, errlen, -EBADMSG, "%zu bytes after the JSON value: '%s'",
+		return ferry_err(err, errlen, -EBADMSG, "%zu bytes after the JSON value: '%s'",
 			      len - end, ex);
 	}
 	if (!all_finite(o)) {
 		json_object_put(o);
-		return refuse(err, errlen, -EBADMSG, "NaN or Infinity is not JSON: '%s'", ex);
+		return ferry_err(err, errlen, -EBADMSG, "NaN or Infinity is not JSON: '%s'", ex);
 	}
 	*obj = o;
 	return 0;
@@ -231,29 +216,29 @@ int ferry_proto_parse_line(const char *line, size_t len, struct json_object **ob
 
 	*obj = NULL;
 	if (len > FERRY_PROTO_RECV_MAX)
-		return refuse(err, errlen, -EMSGSIZE, "line of %zu bytes exceeds the %u-byte limit",
+		return ferry_err(err, errlen, -EMSGSIZE, "line of %zu bytes exceeds the %u-byte limit",
 			      len, FERRY_PROTO_RECV_MAX);
 	for (i = 0; i < len && is_blank(line[i]); i++)
 		;
 	if (i == len)
-		return refuse(err, errlen, -ENODATA, "blank line");
+		return ferry_err(err, errlen, -ENODATA, "blank line");
 	ferry_proto_excerpt(ex, sizeof(ex), line, len);
 	if (memchr(line, '\0', len))
-		return refuse(err, errlen, -EBADMSG, "line holds a NUL byte: '%s'", ex);
+		return ferry_err(err, errlen, -EBADMSG, "line holds a NUL byte: '%s'", ex);
 	/*
 	 * RFC 8259 allows control characters only escaped, or as blanks
 	 * between tokens; json-c would take them raw inside a string.
 	 */
 	for (i = 0; i < len; i++)
 		if ((unsigned char)line[i] < 0x20 && line[i] != '\t' && line[i] != '\r')
-			return refuse(err, errlen, -EBADMSG,
+			return ferry_err(err, errlen, -EBADMSG,
 				      "line holds control character 0x%02x: '%s'", line[i], ex);
 	r = parse_json(line, len, ex, &o, err, errlen);
 	if (r < 0)
 		return r;
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return refuse(err, errlen, -EBADMSG, "not a JSON object: '%s'", ex);
+		return ferry_err(err, errlen, -EBADMSG, "not a JSON object: '%s'", ex);
 	}
 	*obj = o;
 	return 0;

@@ -60,19 +60,6 @@
 #include "util.h"
 #include "wire.h"
 
-static int stage_fail(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int stage_fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static void note(struct ferry_sandbox_report *rep, const char *what)
 {
 	size_t n = strlen(rep->notes);
@@ -96,14 +83,14 @@ static int fixed_fds(char *err, size_t errlen)
 
 	if (getsockopt(FERRY_CHANNEL_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    type != SOCK_SEQPACKET)
-		return stage_fail(err, errlen, -EBADF,
+		return ferry_err(err, errlen, -EBADF,
 				  "fixed fds: fd %d is not a seqpacket channel", FERRY_CHANNEL_FD);
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) < 0) {
 			int nul = open("/dev/null", O_RDWR);
 
 			if (nul < 0)
-				return stage_fail(err, errlen, -errno, "fixed fds: /dev/null: %s",
+				return ferry_err(err, errlen, -errno, "fixed fds: /dev/null: %s",
 						  strerror(errno));
 			if (nul != fd) {
 				dup2(nul, fd);
@@ -112,7 +99,7 @@ static int fixed_fds(char *err, size_t errlen)
 		}
 	}
 	if (close_range(FERRY_CHANNEL_FD + 1, ~0u, 0) < 0)
-		return stage_fail(err, errlen, -errno, "close the rest: %s", strerror(errno));
+		return ferry_err(err, errlen, -errno, "close the rest: %s", strerror(errno));
 	return 0;
 }
 
@@ -149,19 +136,19 @@ static int set_ids(const struct ferry_profile *p, const struct ferry_sandbox_ids
 	if (geteuid() != 0)
 		return 0;
 	if (!ids->set)
-		return stage_fail(err, errlen, -EINVAL, "set ids: started as root without --user");
+		return ferry_err(err, errlen, -EINVAL, "set ids: started as root without --user");
 	if (ids->uid == 0 || ids->gid == 0)
-		return stage_fail(err, errlen, -EINVAL, "set ids: refusing to keep uid or gid 0");
+		return ferry_err(err, errlen, -EINVAL, "set ids: refusing to keep uid or gid 0");
 	r = shrink_bounding(p);
 	if (r < 0)
-		return stage_fail(err, errlen, r, "set ids: bounding set: %s", strerror(-r));
+		return ferry_err(err, errlen, r, "set ids: bounding set: %s", strerror(-r));
 	rep->bounding_cleared = true;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
 	    setgroups(0, NULL) < 0 ||
 	    setresgid(ids->gid, ids->gid, ids->gid) < 0 ||
 	    setresuid(ids->uid, ids->uid, ids->uid) < 0 ||
 	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return stage_fail(err, errlen, -errno, "set ids: to %u:%u: %s",
+		return ferry_err(err, errlen, -errno, "set ids: to %u:%u: %s",
 				  ids->uid, ids->gid, strerror(errno));
 	return 0;
 }
@@ -180,12 +167,12 @@ static int clear_caps(const struct ferry_profile *p, char *err, size_t errlen)
 	for (const struct ferry_cap *c = p->keep_caps; c && c->cap >= 0; c++)
 		if (c->cap >= 64 || (held[c->cap] &&
 		    capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, (unsigned)c->cap) < 0))
-			return stage_fail(err, errlen, -EINVAL, "capabilities: unknown capability %d",
+			return ferry_err(err, errlen, -EINVAL, "capabilities: unknown capability %d",
 					  c->cap);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
-		return stage_fail(err, errlen, -EPERM, "capabilities: capng_apply failed");
+		return ferry_err(err, errlen, -EPERM, "capabilities: capng_apply failed");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		return stage_fail(err, errlen, -errno, "capabilities: ambient: %s", strerror(errno));
+		return ferry_err(err, errlen, -errno, "capabilities: ambient: %s", strerror(errno));
 	return 0;
 }
 
@@ -235,7 +222,7 @@ static int namespaces(const struct ferry_profile *p, struct ferry_sandbox_report
 		note(rep, "mount namespace kept the host's root");
 	r = shrink_bounding(p);
 	if (r < 0)
-		return stage_fail(err, errlen, r, "namespaces: bounding set: %s", strerror(-r));
+		return ferry_err(err, errlen, r, "namespaces: bounding set: %s", strerror(-r));
 	rep->bounding_cleared = true;
 	return clear_caps(p, err, errlen);
 }
@@ -256,7 +243,7 @@ static int rlimits(const struct ferry_profile *p, char *err, size_t errlen)
 		if (lim[i].v == RLIM_INFINITY)
 			continue;
 		if (setrlimit(lim[i].res, &rl) < 0)
-			return stage_fail(err, errlen, -errno, "rlimits: %s: %s",
+			return ferry_err(err, errlen, -errno, "rlimits: %s: %s",
 					  lim[i].name, strerror(errno));
 	}
 	return 0;
@@ -297,9 +284,9 @@ static int seccomp_stage(const struct ferry_profile *p, struct ferry_sandbox_rep
 	int r = ferry_profile_count_syscalls(p, &dup);
 
 	if (r < 0)
-		return stage_fail(err, errlen, r, "seccomp: %s listed twice", dup);
+		return ferry_err(err, errlen, r, "seccomp: %s listed twice", dup);
 	if (!ctx)
-		return stage_fail(err, errlen, -ENOMEM, "seccomp: seccomp_init failed");
+		return ferry_err(err, errlen, -ENOMEM, "seccomp: seccomp_init failed");
 	rep->filter_syscalls = (unsigned)r;
 	for (const struct ferry_syscall *const *l = p->syscalls; *l; l++) {
 		for (const struct ferry_syscall *s = *l; s->name; s++) {
@@ -308,17 +295,17 @@ static int seccomp_stage(const struct ferry_profile *p, struct ferry_sandbox_rep
 						    : SCMP_ACT_ALLOW;
 
 			if (nr == __NR_SCMP_ERROR)
-				return stage_fail(err, errlen, -EINVAL,
+				return ferry_err(err, errlen, -EINVAL,
 						  "seccomp: unknown syscall '%s'", s->name);
 			r = seccomp_rule_add(ctx, act, nr, 0);
 			if (r < 0)
-				return stage_fail(err, errlen, r, "seccomp: rule for %s: %s",
+				return ferry_err(err, errlen, r, "seccomp: rule for %s: %s",
 						  s->name, strerror(-r));
 		}
 	}
 	r = seccomp_load(ctx);
 	if (r < 0)
-		return stage_fail(err, errlen, r, "seccomp: load: %s", strerror(-r));
+		return ferry_err(err, errlen, r, "seccomp: load: %s", strerror(-r));
 	return 0;
 }
 
@@ -337,8 +324,8 @@ int ferry_sandbox_apply(const struct ferry_profile *p, const struct ferry_sandbo
 	if (!rep->bounding_cleared)
 		note(rep, "bounding set kept: no CAP_SETPCAP and no user namespace");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return stage_fail(err, errlen, -errno, "not dumpable: %s", strerror(errno));
+		return ferry_err(err, errlen, -errno, "not dumpable: %s", strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return stage_fail(err, errlen, -errno, "no_new_privs: %s", strerror(errno));
+		return ferry_err(err, errlen, -errno, "no_new_privs: %s", strerror(errno));
 	return seccomp_stage(p, rep, err, errlen);
 }

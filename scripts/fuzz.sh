@@ -21,8 +21,8 @@ declare -A extra=(
 	[report]="broker/report.c broker/filter.c util/util.c -ljson-c -lselinux"
 	[client-proto]="ipc/client-proto.c util/util.c -ljson-c"
 	[config]="broker/config.c policy/access.c util/util.c util/log.c"
-	[domain]="hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c hv/qemu-argv.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0 json-c)"
-	[cookie]="broker/cookie.c broker/cookie-xml.c hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0)"
+	[domain]="hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c hv/xml-read.c hv/qemu-argv.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0 json-c)"
+	[cookie]="broker/cookie.c broker/cookie-xml.c hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c hv/xml-read.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0)"
 )
 for t in "${targets[@]}"; do
 	out=tests/fuzz/out/$t

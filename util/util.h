@@ -47,6 +47,10 @@ static inline int steal_fd(int *fd)
 
 void ferry_close_fds(int *fds, size_t n);
 
+/* Write the message into @err (when it has room) and return @r: "return ferry_err(...)". */
+int ferry_err(char *err, size_t errlen, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /*
  * The only way ferry turns text into numbers: whole string, base 10, no
  * sign surprises, range checked. Return 0 or -EINVAL / -ERANGE.
