@@ -41,6 +41,8 @@ void ferry_domain_path(struct ferry_daemon *d, const char *kind, const char *nam
 		snprintf(buf, len, "%s/domains/%s.xml", d->cfg.state_dir, name);
 	else if (strcmp(kind, "status") == 0)
 		snprintf(buf, len, "%s/status/%s.json", d->cfg.state_dir, name);
+	else if (strcmp(kind, "live") == 0)
+		snprintf(buf, len, "%s/status/%s.xml", d->cfg.state_dir, name);
 	else if (strcmp(kind, "log") == 0)
 		snprintf(buf, len, "%s/log/%s.log", d->cfg.state_dir, name);
 	else
@@ -175,7 +177,7 @@ static struct ferry_domain *add_domain(struct ferry_daemon *d, struct ferry_doma
 	return dom;
 }
 
-static char *read_small_file(const char *path, size_t max, size_t *len)
+char *ferry_read_small_file(const char *path, size_t max, size_t *len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *buf;
@@ -202,7 +204,7 @@ static void load_one(struct ferry_daemon *d, const char *dir, const char *file)
 	_cleanup_free_ char *xml = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	xml = read_small_file(path, FERRY_DOMAIN_MAX_XML, &len);
+	xml = ferry_read_small_file(path, FERRY_DOMAIN_MAX_XML, &len);
 	if (!xml) {
 		log_warn("%s: unreadable: %s", path, strerror(errno));
 		return;

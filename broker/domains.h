@@ -92,6 +92,12 @@ void ferry_job_end(struct ferry_daemon *d, struct ferry_domain *dom);
 void ferry_domain_path(struct ferry_daemon *d, const char *kind, const char *name,
 		       char *buf, size_t len);
 
+/* A whole file of at most @max bytes, NUL-terminated (malloc'd), or NULL. */
+char *ferry_read_small_file(const char *path, size_t max, size_t *len);
+
+/* recover.c: take charge again of the QEMU processes a stopped broker left running. */
+void ferry_domains_recover(struct ferry_daemon *d);
+
 /* Write @data to @path atomically and durably (temp file, fsync, rename). */
 int ferry_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 

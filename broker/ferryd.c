@@ -116,21 +116,14 @@ static int signals(struct ferry_daemon *d)
 }
 
 /*
- * Running domains are not yet re-attached by a restarted broker, so a
- * broker that stops takes its QEMU processes with it rather than leave
- * them running where nothing watches them.
+ * QEMU processes run on when the broker stops: a restarted broker takes
+ * charge of them again (recover.c). Only the monitor helpers go.
  */
 static void stop_domains(struct ferry_daemon *d)
 {
-	for (struct ferry_domain *dom = d->domains; dom; dom = dom->next) {
-		if (!dom->vm)
-			continue;
-		log_dom(FERRY_LOG_WARN, dom->def->name, "broker stopping: killing QEMU");
-		ferry_vm_abandon(dom->vm);
-		dom->state = FERRY_DOM_SHUTOFF;
-		dom->reason = "destroyed";
-		ferry_domain_write_status(d, dom);
-	}
+	for (struct ferry_domain *dom = d->domains; dom; dom = dom->next)
+		if (dom->vm)
+			ferry_vm_detach(dom->vm);
 }
 
 static void on_client_gone(struct ferry_client *c, void *ctx)
@@ -147,6 +140,7 @@ static int run_daemon(struct ferry_daemon *d)
 		ferry_die(1, "event loop: %s", strerror(-r));
 	if (ferry_domains_init(d, err, sizeof(err)) < 0)
 		ferry_die(1, "%s", err);
+	ferry_domains_recover(d);
 	ferry_config_socket(&d->cfg, false, rw, sizeof(rw));
 	ferry_config_socket(&d->cfg, true, ro, sizeof(ro));
 	if (ferry_server_open(&d->srv, &d->loop, rw, ro, &d->cfg.rw, &d->cfg.ro,

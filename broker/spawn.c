@@ -280,8 +280,18 @@ int ferry_child_reap(struct ferry_child *c, char *desc, size_t desclen)
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
-	if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG) < 0)
+	if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG) < 0) {
+		/*
+		 * Not our child (a QEMU found again after a broker restart): its
+		 * pidfd turns readable when it exits, but its status is its
+		 * parent's to read.
+		 */
+		if (errno == ECHILD) {
+			snprintf(desc, desclen, "exited (not this broker's child: no status)");
+			return 1;
+		}
 		return -errno;
+	}
 	if (si.si_pid == 0)
 		return 0;
 	ferry_exit_describe(&si, desc, desclen);

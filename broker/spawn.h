@@ -32,6 +32,8 @@ int ferry_spawn(const struct ferry_spawn_req *req, struct ferry_child *out,
 
 /*
  * ferry_child_reap - collect the child's exit status if it has exited.
+ * For a process that is not our child, call it only once its pidfd is
+ * readable: it then says the process exited, without a status.
  * Return 1 and fill @desc ("exited with status 3", "killed by seccomp
  * (SIGSYS)"), 0 if it still runs, or -errno.
  */

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -63,6 +64,9 @@ struct ferry_vm {
 	int vnc_port;			/* the VNC server's port, -1 without one */
 	int timer_fd;
 	bool starting, start_paused, destroying, guest_shutdown, suspending;
+	bool reattach;			/* QEMU was found running after a broker restart */
+	enum ferry_dom_state prev_state;	/* reattach: what the status file said */
+	const char *prev_reason;
 	const char *incoming;		/* -incoming value while a migration comes in */
 	const char *paused_reason;	/* the state reason when started paused */
 	const char *stop_reason;	/* why the broker ended QEMU: "destroyed", "migrated" */
@@ -84,6 +88,7 @@ struct vm_call {
 };
 
 static void vm_maybe_free(struct ferry_vm *vm);
+static void guest_shutdown(struct ferry_vm *vm, bool guest, const char *reason);
 
 static void answer_error(struct ferry_client *c, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -212,6 +217,37 @@ static void on_cont(struct ferry_vm *vm, const struct ferry_mon_result *res, con
 		start_done(vm);
 }
 
+/* Found again after a restart: QEMU says what state the guest is in. */
+static void on_reattach_status(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			       const char *error, void *data)
+{
+	struct ferry_vm_waiter w = vm->start_waiter;
+	const char *st;
+	bool running;
+
+	if (error) {
+		start_fail(vm, "query-status: %s", error);
+		return;
+	}
+	st = res->ret.status.status;
+	running = res->ret.status.running;
+	vm->starting = false;
+	if (running)
+		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_RUNNING,
+				       vm->prev_state == FERRY_DOM_RUNNING ? vm->prev_reason : "unpaused");
+	else
+		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED,
+				       vm->prev_state == FERRY_DOM_PAUSED ? vm->prev_reason : "guest");
+	log_dom(FERRY_LOG_INFO, vm->name, "QEMU (pid %d) found again after a restart: %s",
+		(int)vm->qemu.pid, st);
+	memset(&vm->start_waiter, 0, sizeof(vm->start_waiter));
+	if (w.cb)
+		w.cb(vm, NULL, w.data);
+	/* A guest that powered off while no broker watched still needs its on_poweroff. */
+	if (strcmp(st, "shutdown") == 0)
+		guest_shutdown(vm, true, "guest-shutdown");
+}
+
 static void on_attached(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
 {
 	struct ferry_vm *vm = data;
@@ -235,7 +271,13 @@ static void on_attached(struct ferry_helper *h, const struct ferry_msg *reply, v
 	snprintf(vm->qemu_version, sizeof(vm->qemu_version), "%s", version);
 	vm->mon_attached = true;
 	log_dom(FERRY_LOG_DEBUG, vm->name, "monitor attached, QEMU %s", version);
-	if (vm->start_paused)
+	if (vm->reattach) {
+		struct ferry_mon_command mc = { .cmd = FERRY_MON_QUERY_STATUS,
+						.timeout_ms = COMMAND_TIMEOUT_MS };
+
+		if (ferry_vm_monitor(vm, &mc, on_reattach_status, NULL) < 0)
+			start_fail(vm, "cannot ask QEMU its state");
+	} else if (vm->start_paused)
 		start_done(vm);
 	else {
 		struct ferry_mon_command mc = { .cmd = FERRY_MON_CONT, .timeout_ms = COMMAND_TIMEOUT_MS };
@@ -349,6 +391,12 @@ static void on_qemu_exit(struct ferry_loop *loop, int fd, uint32_t events, void 
 	vm->qemu_exited = true;
 	ferry_loop_del(loop, fd);
 	log_dom(FERRY_LOG_INFO, vm->name, "QEMU (pid %d) %s", (int)vm->qemu.pid, desc);
+	{
+		char path[PATH_MAX];
+
+		ferry_domain_path(vm->d, "live", vm->name, path, sizeof(path));
+		unlink(path);
+	}
 	start_fail(vm, "QEMU %s", desc);
 	ferry_domain_set_state(vm->d, dom, FERRY_DOM_SHUTOFF, exit_reason(vm));
 	/*
@@ -542,6 +590,25 @@ static int start_monitor(struct ferry_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The definition QEMU runs from, kept beside the status file: a restarted
+ * broker finds a transient domain, or one redefined since, by it.
+ */
+static int save_live_def(struct ferry_vm *vm, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	_cleanup_free_ char *xml = NULL;
+	int r = ferry_domain_format(vm->dom->def, &xml);
+
+	if (r == 0) {
+		ferry_domain_path(vm->d, "live", vm->name, path, sizeof(path));
+		r = ferry_write_file_atomic(path, xml, strlen(xml), 0600);
+	}
+	if (r < 0)
+		snprintf(err, errlen, "saving the running definition: %s", strerror(-r));
+	return r;
+}
+
 static int launch(struct ferry_vm *vm, char *err, size_t errlen)
 {
 	int r;
@@ -552,7 +619,9 @@ static int launch(struct ferry_vm *vm, char *err, size_t errlen)
 		return -errno;
 	}
 	vm->accel = pick_accel(vm->d, vm->dom->def);
-	r = spawn_qemu(vm, err, errlen);
+	r = save_live_def(vm, err, errlen);
+	if (r == 0)
+		r = spawn_qemu(vm, err, errlen);
 	if (r < 0)
 		return r;
 	r = ferry_loop_add(&vm->d->loop, vm->qemu.pidfd, EPOLLIN, on_qemu_exit, vm);
@@ -760,14 +829,64 @@ void ferry_vm_status(const struct ferry_vm *vm, struct json_object *o)
 	json_object_object_add(o, "private_dir", json_object_new_string(vm->privdir));
 }
 
-void ferry_vm_abandon(struct ferry_vm *vm)
-{
-	signal_qemu(vm, SIGKILL);
-	if (vm->mon_started)
-		ferry_helper_kill(&vm->mon);
-}
-
 int ferry_vm_vnc_port(const struct ferry_vm *vm)
 {
 	return vm->vnc_port;
+}
+
+void ferry_vm_reattach(struct ferry_daemon *d, struct ferry_domain *dom, pid_t pid,
+		       const struct ferry_vm_found *found, const struct ferry_vm_start_opts *o)
+{
+	struct ferry_vm *vm = calloc(1, sizeof(*vm));
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char err[768];
+
+	if (!vm) {
+		o->done(NULL, "out of memory", o->data);
+		return;
+	}
+	vm->d = d;
+	vm->dom = dom;
+	snprintf(vm->name, sizeof(vm->name), "%s", dom->def->name);
+	vm->qmp_fd = vm->timer_fd = vm->vnc_port = -1;
+	vm->qemu.pid = pid;
+	vm->qemu.chan_fd = vm->qemu.err_fd = -1;
+	vm->starting = vm->reattach = true;
+	vm->prev_state = found->state;
+	vm->prev_reason = found->reason;
+	vm->accel = found->accel;
+	vm->start_waiter = (struct ferry_vm_waiter){ o->done, o->data };
+	dom->vm = vm;
+	ferry_domain_path(d, "private", vm->name, vm->privdir, sizeof(vm->privdir));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/monitor.sock", vm->privdir);
+	vm->qemu.pidfd = pidfd_open(pid, 0);
+	if (vm->qemu.pidfd < 0 ||
+	    ferry_loop_add(&d->loop, vm->qemu.pidfd, EPOLLIN, on_qemu_exit, vm) < 0) {
+		/* Gone between the check and now: shut off, as if it had exited. */
+		vm->qemu_exited = true;
+		dom->vm = NULL;
+		start_fail(vm, "QEMU (pid %d) is gone", (int)pid);
+		ferry_domain_set_state(d, dom, FERRY_DOM_SHUTOFF, "crashed");
+		vm->dom = NULL;
+		ferry_domain_stopped(d, dom);
+		vm_maybe_free(vm);
+		return;
+	}
+	vm->watched = true;
+	vm->qmp_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (vm->qmp_fd < 0 || connect(vm->qmp_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, sizeof(err), "connecting to %s: %s", sa.sun_path, strerror(errno));
+		monitor_broken(vm, err);
+		start_fail(vm, "%s", err);
+		return;
+	}
+	if (start_monitor(vm, err, sizeof(err)) < 0)
+		monitor_broken(vm, err);
+}
+
+void ferry_vm_detach(struct ferry_vm *vm)
+{
+	log_dom(FERRY_LOG_INFO, vm->name, "broker stopping: QEMU (pid %d) runs on", (int)vm->qemu.pid);
+	if (vm->mon_started)
+		ferry_helper_shutdown(&vm->mon);
 }

@@ -70,10 +70,27 @@ void ferry_vm_status(const struct ferry_vm *vm, struct json_object *o);
 /* Whether the monitor can be used now; if not, @why says why not. */
 bool ferry_vm_monitor_ok(const struct ferry_vm *vm, char *why, size_t len);
 
+/* What a status file says about a QEMU left running by a broker that stopped. */
+struct ferry_vm_found {
+	enum ferry_dom_state state;
+	const char *reason;		/* a string constant */
+	const char *accel;		/* "kvm" or "tcg" */
+};
+
+/*
+ * ferry_vm_reattach - take charge again of QEMU @pid, left running by a
+ * broker that stopped: watch its pidfd, give a fresh ferry-monitor the
+ * monitor socket in the private dir, and ask QEMU what state it is in.
+ * @o->done learns the outcome (o->paused and o->incoming are ignored).
+ */
+void ferry_vm_reattach(struct ferry_daemon *d, struct ferry_domain *dom, pid_t pid,
+		       const struct ferry_vm_found *found, const struct ferry_vm_start_opts *o);
+
+/* The broker stops: let the monitor helper go, leave QEMU running. */
+void ferry_vm_detach(struct ferry_vm *vm);
+
 /* The port QEMU's VNC server listens on, or -1 when the domain has none. */
 int ferry_vm_vnc_port(const struct ferry_vm *vm);
 
-/* Kill QEMU and the helper at once, without waiting (broker shutdown). */
-void ferry_vm_abandon(struct ferry_vm *vm);
 
 #endif

@@ -130,5 +130,7 @@ last_heartbeat() {
 }
 
 heartbeats() { grep -c 'ferry-guest: heartbeat' "$1" 2>/dev/null || echo 0; }
+# more_heartbeats FILE N: true once FILE holds more than N heartbeats (for wait_for).
+more_heartbeats() { [ "$(heartbeats "$1")" -gt "$2" ]; }
 
 json_field() { python3 -c "import json,sys; v=json.load(sys.stdin)['$1']; print('null' if v is None else v)"; }

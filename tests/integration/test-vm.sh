@@ -40,7 +40,7 @@ ok "suspend stops the heartbeat ($before)"
 
 ctl resume g1 || fail "resume"
 [ "$(ctl --json domstate g1 | json_field state)" = running ] || fail "state after resume"
-wait_for 10 "a heartbeat after resume" test "$(heartbeats "$serial")" -gt "$before"
+wait_for 10 "a heartbeat after resume" more_heartbeats "$serial" "$before"
 ok "resume restarts it"
 
 # The read-only socket answers queries and refuses changes.
@@ -85,6 +85,42 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 else
 	echo "SKIP (part): the unauthorized-client check needs root and setpriv"
 fi
+
+# The broker restarts under a running guest: QEMU runs on, and the new broker takes charge.
+ctl start g1 || fail "start before the restart"
+qpid=$(ctl --json dominfo g1 | json_field qemu_pid)
+kill "$FERRYD_PID"
+wait "$FERRYD_PID"
+kill -0 "$qpid" 2>/dev/null || fail "QEMU $qpid did not outlive its broker"
+"$FERRYD" --config "$T/ferryd.conf" 2>>"$T/ferryd.log" &
+FERRYD_PID=$!
+wait_for 10 "the restarted broker" test -S "$T/run/ferry-sock"
+wait_for 10 "the guest found again" sh -c "'$FERRYCTL' -c '$URI' --json dominfo g1 | grep -q '\"monitor\": \"ok\"'"
+info=$(ctl --json dominfo g1)
+[ "$(echo "$info" | json_field qemu_pid)" = "$qpid" ] || fail "another QEMU after the restart: $info"
+[ "$(echo "$info" | json_field state)" = running ] || fail "state after the restart: $info"
+ctl suspend g1 && ctl resume g1 || fail "the monitor does not work after the restart"
+before=$(heartbeats "$serial")
+wait_for 10 "heartbeats after the restart" more_heartbeats "$serial" "$before"
+ctl destroy g1 || fail "destroy after the restart"
+[ "$(ctl --json domstate g1 | json_field state)" = shutoff ] || fail "not shut off after destroy"
+# No longer our child: whoever inherited it reaps it, a moment later.
+wait_for 5 "QEMU $qpid to be gone" sh -c "! kill -0 $qpid 2>/dev/null"
+ok "broker restarted: QEMU $qpid ran on and was taken in charge again"
+
+# QEMU dies while no broker watches: the restarted broker says crashed.
+ctl start g1 || fail "start before the second restart"
+qpid=$(ctl --json dominfo g1 | json_field qemu_pid)
+kill "$FERRYD_PID"
+wait "$FERRYD_PID"
+kill -9 "$qpid"
+"$FERRYD" --config "$T/ferryd.conf" 2>>"$T/ferryd.log" &
+FERRYD_PID=$!
+wait_for 10 "the restarted broker" test -S "$T/run/ferry-sock"
+st=$(ctl --json domstate g1)
+[ "$(echo "$st" | json_field state)/$(echo "$st" | json_field reason)" = shutoff/crashed ] ||
+	fail "a QEMU that died while the broker was down: $st"
+ok "QEMU died while the broker was down: shut off (crashed)"
 
 ctl undefine g1 || fail "undefine"
 ctl list --all | grep -q g1 && fail "g1 still listed after undefine"
