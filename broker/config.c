@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -129,7 +130,8 @@ static int set_ports(struct ferry_config *c, const char *v, char *why, size_t wl
 	char buf[32], *dash;
 	int lo, hi;
 
-	snprintf(buf, sizeof(buf), "%s", v);
+	/* Too long to be two ports is refused, not cut. */
+	snprintf(buf, sizeof(buf), "%s", strlen(v) < sizeof(buf) ? v : "");
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
@@ -143,26 +145,40 @@ static int set_ports(struct ferry_config *c, const char *v, char *why, size_t wl
 	return 0;
 }
 
-/* "2,3" or "2" or "3" */
+/* "2,3", "2" or "3": a comma-separated list of whole versions. */
 static int set_protocols(struct ferry_config *c, const char *v, char *why, size_t wl)
 {
+	char buf[32], *save = NULL, *item;
 	unsigned bits = 0;
-	size_t n = strlen(v);
 
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '2' || v[i] == '3') {
-			bits |= 1u << (v[i] - '0');
-		} else if (v[i] != ',' && v[i] != ' ') {
-			bits = 0;
-			break;
-		}
+	if (strlen(v) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, v);
+	/* strtok_r would skip an empty item: look for them first. */
+	if (buf[0] == ',' || strstr(buf, ",,") || (buf[0] && buf[strlen(buf) - 1] == ','))
+		goto bad;
+	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		item = trim(item);
+		if (strcmp(item, "2") != 0 && strcmp(item, "3") != 0)
+			goto bad;
+		bits |= 1u << (item[0] - '0');
 	}
-	if (!bits) {
-		snprintf(why, wl, "migration_protocols '%s' is not a list of 2 and 3", v);
-		return -EINVAL;
+	if (bits) {
+		c->migration_protocols = bits;
+		return 0;
 	}
-	c->migration_protocols = bits;
-	return 0;
+bad:
+	snprintf(why, wl, "migration_protocols '%.40s' is not a list of 2 and 3", v);
+	return -EINVAL;
+}
+
+/* The broker binds it and puts it in a tcp: URI: an address, never a name. */
+static bool is_ip_literal(const char *v)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	return inet_pton(AF_INET, v, &a4) == 1 || inet_pton(AF_INET6, v, &a6) == 1;
 }
 
 static int apply(struct ferry_config *c, const char *k, const char *v, char *why, size_t wl)
@@ -171,8 +187,8 @@ static int apply(struct ferry_config *c, const char *k, const char *v, char *why
 		return set_ports(c, v, why, wl);
 	if (!strcmp(k, "migration_protocols"))
 		return set_protocols(c, v, why, wl);
-	if (!strcmp(k, "migration_address") && v[0] && strlen(v) < sizeof(c->migration_address) &&
-	    strspn(v, "0123456789abcdefABCDEF.:-") == strlen(v)) {
+	if (!strcmp(k, "migration_address") && strlen(v) < sizeof(c->migration_address) &&
+	    is_ip_literal(v)) {
 		strcpy(c->migration_address, v);
 		return 0;
 	}

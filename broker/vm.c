@@ -333,9 +333,12 @@ static void on_mon_event(struct ferry_helper *h, const struct ferry_msg *msg, vo
 	log_dom(FERRY_LOG_DEBUG, vm->name, "event %s", ferry_mon_event_name(ev.type));
 	switch (ev.type) {
 	case FERRY_MON_EV_STOP:
+		/* QEMU itself stops the vCPUs for a migration's last pass. */
 		if (vm->dom->state == FERRY_DOM_RUNNING)
 			ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED,
-					       vm->suspending ? "user" : "guest");
+					       vm->suspending ? "user" :
+					       vm->dom->job && vm->dom->job->type == FERRY_JOB_MIGRATION_OUT ?
+					       "migration" : "guest");
 		break;
 	case FERRY_MON_EV_RESUME:
 		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_RUNNING, "unpaused");
