@@ -33,8 +33,12 @@ int ferry_migrate_check_uri(const char *uri, char *err, size_t errlen)
 
 	if (r == 0 && strncmp(uri, "fd:", 3) == 0) {
 		snprintf(err, errlen, "migration URI '%.64s': fd: is not for clients", uri);
-		r = -EINVAL;
+		return -EINVAL;
 	}
+	/* The monitor's refusal of a scheme lists fd:, which clients may not use. */
+	if (r < 0 && errlen && strstr(err, "only tcp:, unix: and fd:"))
+		snprintf(err, errlen, "migration URI '%.64s' is not allowed: only tcp:HOST:PORT and "
+			 "unix:/PATH", uri);
 	return r;
 }
 

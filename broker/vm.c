@@ -378,7 +378,9 @@ static const char *exit_reason(const struct ferry_vm *vm)
 		return vm->stop_reason;
 	if (vm->guest_shutdown)
 		return "shutdown";
-	if (vm->starting || !vm->mon_attached)
+	/* An incoming migration that dies never ran as this host's guest. */
+	if (vm->starting || !vm->mon_attached ||
+	    (vm->dom && vm->dom->job && vm->dom->job->type == FERRY_JOB_MIGRATION_IN))
 		return "failed";
 	return "crashed";
 }

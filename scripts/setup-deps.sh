@@ -9,6 +9,7 @@ packages=(
 	libjson-c-dev check
 	clang
 	qemu-system-x86
+	iproute2
 	python3
 )
 
