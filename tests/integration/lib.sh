@@ -24,12 +24,29 @@ dump_logs() {
 	for f in "$T"/*.serial; do [ -f "$f" ] && { echo "--- $f"; tail -n 5 "$f"; }; done
 }
 
+# Brokers built with sanitizers report on stderr, which is their log: any
+# report there fails the test, whatever else it checked.
+sanitizer_reports() {
+	grep -l -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" \
+		"$T"/ferryd.log "$T"/*/ferryd.log 2>/dev/null
+}
+
 cleanup() {
+	local status=$? bad
 	for p in $FERRYD_PID $FERRYD_PIDS; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	bad=$(sanitizer_reports)
+	if [ -n "$bad" ]; then
+		for f in $bad; do
+			echo "FAIL: sanitizer report in $f:"
+			grep -A 30 -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$f" | head -60
+		done
+		status=1
+	fi
 	rm -rf "$T"
+	exit $status
 }
 trap cleanup EXIT
 

@@ -19,7 +19,7 @@ netns_cleanup() {
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
 }
-trap 'cleanup; netns_cleanup' EXIT
+trap 'st=$?; netns_cleanup; (exit $st); cleanup' EXIT
 
 ip netns add "$NSA" && ip netns add "$NSB" || skip "cannot create network namespaces here"
 ip link add "$VA" type veth peer name "$VB" || fail "veth pair"
