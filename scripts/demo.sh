@@ -17,6 +17,8 @@ chmod 755 "$demo"
 pids=()
 finish() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	# Brokers leave guests running when they stop; the demo's end with it.
+	pkill -KILL -f -- "$demo/" 2>/dev/null || true
 	rm -rf "$demo"
 }
 trap finish EXIT

@@ -37,6 +37,10 @@ cleanup() {
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	# A stopping broker leaves its guests running (a restarted one takes them
+	# back): the test's own, recognisable by the test dir in their command
+	# lines, end with it.
+	pkill -KILL -f -- "$T/" 2>/dev/null
 	bad=$(sanitizer_reports)
 	if [ -n "$bad" ]; then
 		for f in $bad; do
@@ -146,7 +150,12 @@ last_heartbeat() {
 	grep -a 'ferry-guest: heartbeat' "$1" | grep -E 'memory=(intact|CORRUPT)([[:space:]]|$)' | tail -n 1
 }
 
-heartbeats() { grep -c 'ferry-guest: heartbeat' "$1" 2>/dev/null || echo 0; }
+# grep -c prints 0 and fails when there is none: one number either way.
+heartbeats() {
+	local n
+	n=$(grep -c 'ferry-guest: heartbeat' "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
 # more_heartbeats FILE N: true once FILE holds more than N heartbeats (for wait_for).
 more_heartbeats() { [ "$(heartbeats "$1")" -gt "$2" ]; }
 
