@@ -39,61 +39,10 @@
 #include "log.h"
 #include "monitor-proto.h"
 #include "util.h"
-#include "vm.h"
+#include "vm-priv.h"
 
-#define ATTACH_TIMEOUT_MS 30000
-#define COMMAND_TIMEOUT_MS 10000
-#define KILL_GRACE_S 5
-#define MAX_WAITERS 8
 
-struct ferry_vm {
-	struct ferry_daemon *d;
-	struct ferry_domain *dom;	/* NULL once QEMU is gone */
-	char name[FERRY_DOMAIN_NAME_MAX + 1];
-	struct ferry_child qemu;
-	bool qemu_exited;
-	bool watched;			/* its pidfd is on the loop */
-	struct ferry_helper mon;
-	bool mon_started, mon_attached, mon_broken;
-	bool mon_eof;			/* QEMU closed the monitor: it is on its way out */
-	char mon_why[320];
-	char qemu_version[32];
-	const char *accel;
-	char privdir[PATH_MAX];
-	int qmp_fd;			/* connected, until handed to the helper */
-	int vnc_port;			/* the VNC server's port, -1 without one */
-	int timer_fd;
-	bool starting, start_paused, destroying, guest_shutdown, suspending;
-	bool reattach;			/* QEMU was found running after a broker restart */
-	enum ferry_dom_state prev_state;	/* reattach: what the status file said */
-	const char *prev_reason;
-	const char *incoming;		/* -incoming value while a migration comes in */
-	const char *paused_reason;	/* the state reason when started paused */
-	const char *stop_reason;	/* why the broker ended QEMU: "destroyed", "migrated" */
-	struct ferry_vm_waiter start_waiter;
-	struct ferry_vm_waiter kill_waiters[MAX_WAITERS];
-	size_t nkill;
-};
-
-struct mon_call {
-	struct ferry_vm *vm;
-	uint32_t cmd;
-	ferry_vm_mon_cb cb;
-	void *data;
-};
-
-struct vm_call {
-	struct ferry_client *c;
-	enum ferry_vm_op op;
-};
-
-static void vm_maybe_free(struct ferry_vm *vm);
-static void guest_shutdown(struct ferry_vm *vm, bool guest, const char *reason);
-
-static void answer_error(struct ferry_client *c, const char *cls, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void answer_error(struct ferry_client *c, const char *cls, const char *fmt, ...)
+void vm_answer_error(struct ferry_client *c, const char *cls, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -105,13 +54,13 @@ static void answer_error(struct ferry_client *c, const char *cls, const char *fm
 	ferry_client_unref(c);
 }
 
-static void answer_ok(struct ferry_client *c)
+void vm_answer_ok(struct ferry_client *c)
 {
 	ferry_client_return(c, NULL);
 	ferry_client_unref(c);
 }
 
-static void signal_qemu(struct ferry_vm *vm, int sig)
+void vm_signal_qemu(struct ferry_vm *vm, int sig)
 {
 	if (!vm->qemu_exited && vm->qemu.pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, vm->qemu.pidfd, sig, NULL, 0);
@@ -144,9 +93,7 @@ static void log_tail(const struct ferry_vm *vm, char *buf, size_t len)
 }
 
 /* A start that cannot complete: say why, and leave nothing running. */
-static void start_fail(struct ferry_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void start_fail(struct ferry_vm *vm, const char *fmt, ...)
+void vm_start_fail(struct ferry_vm *vm, const char *fmt, ...)
 {
 	char why[768], tail[512];
 	va_list ap;
@@ -169,10 +116,10 @@ static void start_fail(struct ferry_vm *vm, const char *fmt, ...)
 		memset(&vm->start_waiter, 0, sizeof(vm->start_waiter));
 		w.cb(vm, msg, w.data);
 	}
-	signal_qemu(vm, SIGKILL);
+	vm_signal_qemu(vm, SIGKILL);
 }
 
-static void start_done(struct ferry_vm *vm)
+void vm_start_done(struct ferry_vm *vm)
 {
 	struct ferry_vm_waiter w = vm->start_waiter;
 
@@ -184,182 +131,13 @@ static void start_done(struct ferry_vm *vm)
 		w.cb(vm, NULL, w.data);
 }
 
-/* An ERROR reply from the helper as "text"; QEMU's own errors come this way. */
-static void reply_error_text(const struct ferry_msg *reply, char *buf, size_t len)
-{
-	struct ferry_rbuf r;
-	const char *text;
 
-	ferry_rbuf_init(&r, reply->payload, reply->len);
-	ferry_get_i32(&r, "errno");
-	text = ferry_get_str(&r, "message");
-	snprintf(buf, len, "%s", r.err ? "malformed error reply" : text);
-}
 
-static void monitor_broken(struct ferry_vm *vm, const char *why)
-{
-	if (vm->mon_broken)
-		return;
-	vm->mon_broken = true;
-	snprintf(vm->mon_why, sizeof(vm->mon_why), "%s", why);
-	log_dom(FERRY_LOG_ERR, vm->name, "monitor broken: %s", why);
-	if (vm->dom)
-		ferry_domain_write_status(vm->d, vm->dom);
-	start_fail(vm, "monitor broken: %s", why);
-}
 
-static void on_cont(struct ferry_vm *vm, const struct ferry_mon_result *res, const char *error,
-		    void *data)
-{
-	if (error)
-		start_fail(vm, "cont: %s", error);
-	else if (vm->starting)
-		start_done(vm);
-}
 
-/* Found again after a restart: QEMU says what state the guest is in. */
-static void on_reattach_status(struct ferry_vm *vm, const struct ferry_mon_result *res,
-			       const char *error, void *data)
-{
-	struct ferry_vm_waiter w = vm->start_waiter;
-	const char *st;
-	bool running;
 
-	if (error) {
-		start_fail(vm, "query-status: %s", error);
-		return;
-	}
-	st = res->ret.status.status;
-	running = res->ret.status.running;
-	vm->starting = false;
-	if (running)
-		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_RUNNING,
-				       vm->prev_state == FERRY_DOM_RUNNING ? vm->prev_reason : "unpaused");
-	else
-		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED,
-				       vm->prev_state == FERRY_DOM_PAUSED ? vm->prev_reason : "guest");
-	log_dom(FERRY_LOG_INFO, vm->name, "QEMU (pid %d) found again after a restart: %s",
-		(int)vm->qemu.pid, st);
-	memset(&vm->start_waiter, 0, sizeof(vm->start_waiter));
-	if (w.cb)
-		w.cb(vm, NULL, w.data);
-	/* A guest that powered off while no broker watched still needs its on_poweroff. */
-	if (strcmp(st, "shutdown") == 0)
-		guest_shutdown(vm, true, "guest-shutdown");
-}
 
-static void on_attached(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
-{
-	struct ferry_vm *vm = data;
-	const char *version;
-	char why[512];
 
-	if (!reply) {
-		start_fail(vm, "%s", vm->mon.error[0] ? vm->mon.error :
-			   vm->mon.exit_desc[0] ? vm->mon.exit_desc : "monitor helper gone");
-		return;
-	}
-	if (reply->hdr.type == FERRY_MSG_ERROR) {
-		reply_error_text(reply, why, sizeof(why));
-		start_fail(vm, "attaching the monitor: %s", why);
-		return;
-	}
-	if (ferry_mon_get_attached(reply->payload, reply->len, &version, why, sizeof(why)) < 0) {
-		monitor_broken(vm, why);
-		return;
-	}
-	snprintf(vm->qemu_version, sizeof(vm->qemu_version), "%s", version);
-	vm->mon_attached = true;
-	log_dom(FERRY_LOG_DEBUG, vm->name, "monitor attached, QEMU %s", version);
-	if (vm->reattach) {
-		struct ferry_mon_command mc = { .cmd = FERRY_MON_QUERY_STATUS,
-						.timeout_ms = COMMAND_TIMEOUT_MS };
-
-		if (ferry_vm_monitor(vm, &mc, on_reattach_status, NULL) < 0)
-			start_fail(vm, "cannot ask QEMU its state");
-	} else if (vm->start_paused)
-		start_done(vm);
-	else {
-		struct ferry_mon_command mc = { .cmd = FERRY_MON_CONT, .timeout_ms = COMMAND_TIMEOUT_MS };
-
-		if (ferry_vm_monitor(vm, &mc, on_cont, NULL) < 0)
-			start_fail(vm, "cannot send cont to the monitor helper");
-	}
-}
-
-/*
- * The guest powered off, or rebooted under -no-reboot; QEMU runs on
- * (-no-shutdown) until the broker acts on the domain's on_* setting.
- */
-static void guest_shutdown(struct ferry_vm *vm, bool guest, const char *reason)
-{
-	enum ferry_lifecycle act = strcmp(reason, "guest-reset") == 0 ?
-				   vm->dom->def->on_reboot : vm->dom->def->on_poweroff;
-
-	if (!guest)
-		return;
-	vm->guest_shutdown = true;
-	if (act == FERRY_LC_PRESERVE) {
-		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED, "shutdown");
-		return;
-	}
-	/* destroy, and the restart variants, which ferry does not carry out yet */
-	signal_qemu(vm, SIGTERM);
-}
-
-static void on_mon_event(struct ferry_helper *h, const struct ferry_msg *msg, void *data)
-{
-	struct ferry_vm *vm = data;
-	struct ferry_mon_event ev;
-	struct ferry_mon_closed cl;
-	char why[256];
-
-	if (msg->hdr.type == FERRY_MSG_MON_CLOSED) {
-		if (ferry_mon_get_closed(msg->payload, msg->len, &cl, why, sizeof(why)) < 0)
-			monitor_broken(vm, why);
-		else if (cl.kind != FERRY_MON_CLOSED_EOF)
-			monitor_broken(vm, cl.reason);
-		else
-			vm->mon_eof = true;
-		return;
-	}
-	if (ferry_mon_get_event(msg->payload, msg->len, &ev, why, sizeof(why)) < 0) {
-		monitor_broken(vm, why);
-		ferry_helper_kill(&vm->mon);
-		return;
-	}
-	if (!vm->dom || vm->starting)
-		return;
-	log_dom(FERRY_LOG_DEBUG, vm->name, "event %s", ferry_mon_event_name(ev.type));
-	switch (ev.type) {
-	case FERRY_MON_EV_STOP:
-		/* QEMU itself stops the vCPUs for a migration's last pass. */
-		if (vm->dom->state == FERRY_DOM_RUNNING)
-			ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED,
-					       vm->suspending ? "user" :
-					       vm->dom->job && vm->dom->job->type == FERRY_JOB_MIGRATION_OUT ?
-					       "migration" : "guest");
-		break;
-	case FERRY_MON_EV_RESUME:
-		ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_RUNNING, "unpaused");
-		break;
-	case FERRY_MON_EV_SHUTDOWN:
-		guest_shutdown(vm, ev.u.shutdown.guest, ev.u.shutdown.reason);
-		break;
-	default:
-		break;
-	}
-}
-
-static void on_mon_exit(struct ferry_helper *h, void *data)
-{
-	struct ferry_vm *vm = data;
-
-	/* After QEMU closed the monitor, the helper's exit is expected. */
-	if (!vm->qemu_exited && !vm->mon_eof)
-		monitor_broken(vm, h->error[0] ? h->error : h->exit_desc);
-	vm_maybe_free(vm);
-}
 
 static void on_kill_timer(struct ferry_loop *loop, int fd, uint32_t events, void *data)
 {
@@ -369,7 +147,7 @@ static void on_kill_timer(struct ferry_loop *loop, int fd, uint32_t events, void
 	if (read(fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
 		return;
 	log_dom(FERRY_LOG_WARN, vm->name, "QEMU ignored SIGTERM for %d s: SIGKILL", KILL_GRACE_S);
-	signal_qemu(vm, SIGKILL);
+	vm_signal_qemu(vm, SIGKILL);
 }
 
 static const char *exit_reason(const struct ferry_vm *vm)
@@ -402,7 +180,7 @@ static void on_qemu_exit(struct ferry_loop *loop, int fd, uint32_t events, void 
 		ferry_domain_path(vm->d, "live", vm->name, path, sizeof(path));
 		unlink(path);
 	}
-	start_fail(vm, "QEMU %s", desc);
+	vm_start_fail(vm, "QEMU %s", desc);
 	ferry_domain_set_state(vm->d, dom, FERRY_DOM_SHUTOFF, exit_reason(vm));
 	/*
 	 * The waiters run while dom->vm is still set, so none of them can free
@@ -420,7 +198,7 @@ static void on_qemu_exit(struct ferry_loop *loop, int fd, uint32_t events, void 
 	vm_maybe_free(vm);
 }
 
-static void vm_maybe_free(struct ferry_vm *vm)
+void vm_maybe_free(struct ferry_vm *vm)
 {
 	if (!vm->qemu_exited || (vm->mon_started && !vm->mon.exited))
 		return;
@@ -569,31 +347,6 @@ out:
 	return r < 0 ? r : 0;
 }
 
-static int start_monitor(struct ferry_vm *vm, char *err, size_t errlen)
-{
-	struct ferry_wbuf w;
-	int r = ferry_helper_start(&vm->d->loop, FERRY_HELPER_MONITOR, &vm->d->hopts, &vm->mon,
-				   err, errlen);
-
-	if (r < 0)
-		return r;
-	vm->mon_started = true;
-	vm->mon.on_event = on_mon_event;
-	vm->mon.event_data = vm;
-	vm->mon.on_exit = on_mon_exit;
-	vm->mon.exit_data = vm;
-	ferry_wbuf_init(&w);
-	ferry_mon_put_attach(&w, ATTACH_TIMEOUT_MS);
-	r = ferry_helper_call(&vm->mon, FERRY_MSG_MON_ATTACH, &w, &vm->qmp_fd, 1, on_attached, vm);
-	if (r < 0) {
-		snprintf(err, errlen, "attaching the monitor: %s", strerror(-r));
-		return r;
-	}
-	/* The helper holds the monitor now; the broker keeps no copy. */
-	close(vm->qmp_fd);
-	vm->qmp_fd = -1;
-	return 0;
-}
 
 /*
  * The definition QEMU runs from, kept beside the status file: a restarted
@@ -636,7 +389,7 @@ static int launch(struct ferry_vm *vm, char *err, size_t errlen)
 	}
 	vm->watched = true;
 	log_dom(FERRY_LOG_INFO, vm->name, "QEMU started (pid %d, %s)", (int)vm->qemu.pid, vm->accel);
-	return start_monitor(vm, err, errlen);
+	return vm_start_monitor(vm, err, errlen);
 }
 
 void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom,
@@ -663,7 +416,7 @@ void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom,
 	dom->vm = vm;
 	if (launch(vm, err, sizeof(err)) == 0)
 		return;
-	start_fail(vm, "%s", err);
+	vm_start_fail(vm, "%s", err);
 	if (!vm->watched) {
 		/* QEMU never ran, or runs unwatched: end it here, synchronously. */
 		if (vm->qemu.pid > 0) {
@@ -692,131 +445,20 @@ int ferry_vm_kill(struct ferry_vm *vm, const char *reason, ferry_vm_done_cb cb, 
 		return 0;
 	vm->destroying = true;
 	vm->stop_reason = reason;
-	start_fail(vm, "%s while starting", reason);
+	vm_start_fail(vm, "%s while starting", reason);
 	log_dom(FERRY_LOG_INFO, vm->name, "ending QEMU (pid %d): %s", (int)vm->qemu.pid, reason);
-	signal_qemu(vm, SIGTERM);
+	vm_signal_qemu(vm, SIGTERM);
 	vm->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (vm->timer_fd < 0 || timerfd_settime(vm->timer_fd, 0, &its, NULL) < 0 ||
 	    ferry_loop_add(&vm->d->loop, vm->timer_fd, EPOLLIN, on_kill_timer, vm) < 0)
-		signal_qemu(vm, SIGKILL);
+		vm_signal_qemu(vm, SIGKILL);
 	return 0;
 }
 
-static void on_mon_reply(struct ferry_helper *h, const struct ferry_msg *reply, void *data)
-{
-	struct mon_call *call = data;
-	struct ferry_vm *vm = call->vm;
-	struct ferry_mon_result res;
-	char why[512];
 
-	if (!call->cb) {
-		/* Fire and forget (a cancel nobody waits on): only a broken answer matters. */
-		if (reply && reply->hdr.type == FERRY_MSG_MON_RESULT &&
-		    (ferry_mon_get_result(reply->payload, reply->len, &res, why, sizeof(why)) < 0 ||
-		     res.cmd != call->cmd)) {
-			monitor_broken(vm, "malformed answer");
-			ferry_helper_kill(&vm->mon);
-		}
-	} else if (!reply) {
-		snprintf(why, sizeof(why), "monitor gone: %s", vm->mon_why[0] ? vm->mon_why :
-			 vm->qemu_exited ? "QEMU exited" : "the helper ended");
-		call->cb(vm, NULL, why, call->data);
-	} else if (reply->hdr.type == FERRY_MSG_ERROR) {
-		reply_error_text(reply, why, sizeof(why));
-		call->cb(vm, NULL, why, call->data);
-	} else if (ferry_mon_get_result(reply->payload, reply->len, &res, why, sizeof(why)) < 0 ||
-		   res.cmd != call->cmd) {
-		monitor_broken(vm, res.cmd != call->cmd ? "answer to another command" : why);
-		ferry_helper_kill(&vm->mon);
-		call->cb(vm, NULL, "the monitor helper answered wrongly", call->data);
-	} else {
-		call->cb(vm, &res, NULL, call->data);
-	}
-	free(call);
-}
 
-int ferry_vm_monitor(struct ferry_vm *vm, const struct ferry_mon_command *mc,
-		     ferry_vm_mon_cb cb, void *data)
-{
-	struct mon_call *call;
-	struct ferry_wbuf w;
-	int r;
 
-	if (vm->mon_broken || !vm->mon_started || vm->qemu_exited)
-		return -ENOTCONN;
-	call = calloc(1, sizeof(*call));
-	if (!call)
-		return -ENOMEM;
-	*call = (struct mon_call){ vm, mc->cmd, cb, data };
-	ferry_wbuf_init(&w);
-	r = ferry_mon_put_command(&w, mc);
-	if (r == 0)
-		r = ferry_helper_call(&vm->mon, FERRY_MSG_MON_COMMAND, &w, NULL, 0, on_mon_reply, call);
-	if (r < 0)
-		free(call);
-	return r;
-}
 
-static void on_command(struct ferry_vm *vm, const struct ferry_mon_result *res, const char *error,
-		       void *data)
-{
-	struct vm_call *call = data;
-
-	if (call->op == FERRY_VM_OP_SUSPEND)
-		vm->suspending = false;
-	if (error) {
-		answer_error(call->c, "GenericError", "domain '%s': %s", vm->name, error);
-	} else {
-		if (vm->dom && call->op == FERRY_VM_OP_SUSPEND)
-			ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_PAUSED, "user");
-		else if (vm->dom && call->op == FERRY_VM_OP_RESUME)
-			ferry_domain_set_state(vm->d, vm->dom, FERRY_DOM_RUNNING, "unpaused");
-		answer_ok(call->c);
-	}
-	free(call);
-}
-
-void ferry_vm_command(struct ferry_vm *vm, enum ferry_vm_op op, struct ferry_client *c)
-{
-	static const uint32_t cmds[] = {
-		[FERRY_VM_OP_SUSPEND] = FERRY_MON_STOP,
-		[FERRY_VM_OP_RESUME] = FERRY_MON_CONT,
-		[FERRY_VM_OP_POWERDOWN] = FERRY_MON_SYSTEM_POWERDOWN,
-	};
-	struct ferry_mon_command mc = { .cmd = cmds[op], .timeout_ms = COMMAND_TIMEOUT_MS };
-	struct vm_call *call = calloc(1, sizeof(*call));
-	int r;
-
-	if (!call) {
-		ferry_client_error(c, "InternalError", "out of memory");
-		return;
-	}
-	call->c = c;
-	call->op = op;
-	ferry_client_ref(c);
-	if (op == FERRY_VM_OP_SUSPEND)
-		vm->suspending = true;
-	r = ferry_vm_monitor(vm, &mc, on_command, call);
-	if (r < 0) {
-		vm->suspending = false;
-		answer_error(c, "InternalError", "domain '%s': monitor helper: %s", vm->name, strerror(-r));
-		free(call);
-	}
-}
-
-bool ferry_vm_monitor_ok(const struct ferry_vm *vm, char *why, size_t len)
-{
-	if (vm->mon_broken) {
-		snprintf(why, len, "its monitor is broken (%s): only destroy-domain is possible",
-			 vm->mon_why);
-		return false;
-	}
-	if (!vm->mon_attached || vm->starting) {
-		snprintf(why, len, "the domain is still starting");
-		return false;
-	}
-	return true;
-}
 
 void ferry_vm_status(const struct ferry_vm *vm, struct json_object *o)
 {
@@ -870,7 +512,7 @@ void ferry_vm_reattach(struct ferry_daemon *d, struct ferry_domain *dom, pid_t p
 		/* Gone between the check and now: shut off, as if it had exited. */
 		vm->qemu_exited = true;
 		dom->vm = NULL;
-		start_fail(vm, "QEMU (pid %d) is gone", (int)pid);
+		vm_start_fail(vm, "QEMU (pid %d) is gone", (int)pid);
 		ferry_domain_set_state(d, dom, FERRY_DOM_SHUTOFF, "crashed");
 		vm->dom = NULL;
 		ferry_domain_stopped(d, dom);
@@ -881,12 +523,12 @@ void ferry_vm_reattach(struct ferry_daemon *d, struct ferry_domain *dom, pid_t p
 	vm->qmp_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (vm->qmp_fd < 0 || connect(vm->qmp_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		snprintf(err, sizeof(err), "connecting to %s: %s", sa.sun_path, strerror(errno));
-		monitor_broken(vm, err);
-		start_fail(vm, "%s", err);
+		vm_monitor_broken(vm, err);
+		vm_start_fail(vm, "%s", err);
 		return;
 	}
-	if (start_monitor(vm, err, sizeof(err)) < 0)
-		monitor_broken(vm, err);
+	if (vm_start_monitor(vm, err, sizeof(err)) < 0)
+		vm_monitor_broken(vm, err);
 }
 
 void ferry_vm_detach(struct ferry_vm *vm)
