@@ -171,20 +171,6 @@ static int check_empty(struct ck_ctx *x, xmlNodePtr node)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-			 s[n - 1] == '\r'))
-		n--;
-	s[n] = '\0';
-	return s;
-}
-
 /* An element of text only, no attributes; *@text points into *@content. */
 static int get_text(struct ck_ctx *x, xmlNodePtr node, bool do_trim, xmlChar **content,
 		    char **text)
@@ -201,7 +187,7 @@ static int get_text(struct ck_ctx *x, xmlNodePtr node, bool do_trim, xmlChar **c
 	*content = xmlNodeGetContent(node);
 	if (!*content)
 		return ck_oom(x);
-	*text = do_trim ? trim((char *)*content) : (char *)*content;
+	*text = do_trim ? ferry_trim_xml_space((char *)*content) : (char *)*content;
 	return 0;
 }
 

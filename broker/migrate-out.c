@@ -121,6 +121,18 @@ void ferry_cmd_migrate_begin(struct ferry_daemon *d, struct ferry_client *c, str
 static void perform_failed(struct ferry_daemon *d, struct ferry_domain *dom, const char *why);
 static void confirm_cancelled(struct ferry_daemon *d, struct ferry_domain *dom);
 
+/* A QEMU step of Perform answered with @error: the migration fails with it. */
+static bool step_failed(struct ferry_domain *dom, const char *step, const char *error)
+{
+	char why[512];
+
+	if (!error)
+		return false;
+	snprintf(why, sizeof(why), "%s: %s", step, error);
+	perform_failed(dom->job->d, dom, why);
+	return true;
+}
+
 static void stop_polling(struct ferry_daemon *d, struct ferry_job *job)
 {
 	ferry_migrate_timer_stop(d, &job->timer_fd);
@@ -173,11 +185,8 @@ static void on_query(struct ferry_vm *vm, const struct ferry_mon_result *res, co
 	char why[512];
 
 	job->query_pending = false;
-	if (error) {
-		snprintf(why, sizeof(why), "query-migrate: %s", error);
-		perform_failed(d, dom, why);
+	if (step_failed(dom, "query-migrate", error))
 		return;
-	}
 	ferry_migrate_stats_read(res, s);
 	s->elapsed_ms = (ferry_now_ns() - job->started_ns) / 1000000u;
 	ferry_migrate_progress_event(d, dom);
@@ -221,14 +230,10 @@ static void on_migrate_started(struct ferry_vm *vm, const struct ferry_mon_resul
 {
 	struct ferry_domain *dom = data;
 	struct ferry_job *job = dom->job;
-	char why[512];
 	int r;
 
-	if (error) {
-		snprintf(why, sizeof(why), "migrate: %s", error);
-		perform_failed(job->d, dom, why);
+	if (step_failed(dom, "migrate", error))
 		return;
-	}
 	r = ferry_migrate_timer_start(job->d, &job->timer_fd, FERRY_MIGRATE_POLL_MS, on_poll, dom);
 	if (r < 0)
 		perform_failed(job->d, dom, "cannot start polling the migration");
@@ -239,13 +244,9 @@ static void on_params_set(struct ferry_vm *vm, const struct ferry_mon_result *re
 {
 	struct ferry_domain *dom = data;
 	struct ferry_job *job = dom->job;
-	char why[512];
 
-	if (error) {
-		snprintf(why, sizeof(why), "migrate-set-parameters: %s", error);
-		perform_failed(job->d, dom, why);
+	if (step_failed(dom, "migrate-set-parameters", error))
 		return;
-	}
 	ferry_job_set_phase(job->d, dom, job->protocol == 2 ? FERRY_PHASE_PERFORM2
 							    : FERRY_PHASE_PERFORM3);
 	log_dom(FERRY_LOG_INFO, dom->def->name, "migrating to %s", job->uri);
@@ -259,13 +260,9 @@ static void on_stopped_for_migration(struct ferry_vm *vm, const struct ferry_mon
 {
 	struct ferry_domain *dom = data;
 	struct ferry_job *job = dom->job;
-	char why[512];
 
-	if (error) {
-		snprintf(why, sizeof(why), "stopping the vCPUs: %s", error);
-		perform_failed(job->d, dom, why);
+	if (step_failed(dom, "stopping the vCPUs", error))
 		return;
-	}
 	ferry_domain_set_state(job->d, dom, FERRY_DOM_PAUSED, "migration");
 	if (ferry_migrate_set_params(vm, job->bandwidth_mib, job->downtime_ms, on_params_set, dom) < 0)
 		perform_failed(job->d, dom, "the monitor is gone");

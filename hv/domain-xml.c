@@ -192,20 +192,6 @@ int dom_empty(struct dom_ctx *c, xmlNodePtr node)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-			 s[n - 1] == '\r'))
-		n--;
-	s[n] = '\0';
-	return s;
-}
-
 int dom_text(struct dom_ctx *c, xmlNodePtr node, bool do_trim, char **out)
 {
 	char q[DOM_QUOTE_MAX], qp[DOM_QUOTE_MAX];
@@ -224,7 +210,7 @@ int dom_text(struct dom_ctx *c, xmlNodePtr node, bool do_trim, char **out)
 	content = xmlNodeGetContent(node);
 	if (!content)
 		return dom_oom(c);
-	s = do_trim ? trim((char *)content) : (char *)content;
+	s = do_trim ? ferry_trim_xml_space((char *)content) : (char *)content;
 	if (strlen(s) > FERRY_DOMAIN_MAX_TEXT)
 		return dom_fail(c, node, "<%s>: text is longer than %d bytes", elname(node, qp),
 				FERRY_DOMAIN_MAX_TEXT);

@@ -17,6 +17,20 @@ void ferry_close_fds(int *fds, size_t n)
 	}
 }
 
+char *ferry_trim_xml_space(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+			 s[n - 1] == '\r'))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
 int ferry_err(char *err, size_t errlen, int r, const char *fmt, ...)
 {
 	va_list ap;

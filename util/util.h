@@ -47,6 +47,9 @@ static inline int steal_fd(int *fd)
 
 void ferry_close_fds(int *fds, size_t n);
 
+/* Cut XML white space (space, tab, CR, LF) from both ends of @s, in place. */
+char *ferry_trim_xml_space(char *s);
+
 /* Write the message into @err (when it has room) and return @r: "return ferry_err(...)". */
 int ferry_err(char *err, size_t errlen, int r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
