@@ -40,7 +40,20 @@ static const struct { const char *name; unsigned bit; } flag_names[] = {
 	{ "persist-dest", FERRY_MIGRATE_PERSIST_DEST },
 	{ "undefine-source", FERRY_MIGRATE_UNDEFINE_SOURCE },
 	{ "abort-on-error", FERRY_MIGRATE_ABORT_ON_ERROR },
+	{ "p2p", FERRY_MIGRATE_P2P },
+	{ "tunnelled", FERRY_MIGRATE_TUNNELLED },
+	{ "parallel", FERRY_MIGRATE_PARALLEL },
 };
+
+struct json_object *ferry_migrate_flags_json(unsigned flags)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t k = 0; k < ARRAY_SIZE(flag_names); k++)
+		if (flags & flag_names[k].bit)
+			json_object_array_add(list, json_object_new_string(flag_names[k].name));
+	return list;
+}
 
 int ferry_migrate_flags_parse(struct json_object *list, unsigned *flags, char *err, size_t errlen)
 {

@@ -20,6 +20,7 @@
 
 struct ferry_cookie;
 struct ferry_daemon;
+struct ferry_p2p;
 enum ferry_job_type {
 	FERRY_JOB_NONE,
 	FERRY_JOB_MIGRATION_OUT,
@@ -46,6 +47,13 @@ enum ferry_job_phase {
 #define FERRY_MIGRATE_PERSIST_DEST	(1u << 2)
 #define FERRY_MIGRATE_UNDEFINE_SOURCE	(1u << 3)
 #define FERRY_MIGRATE_ABORT_ON_ERROR	(1u << 4)
+#define FERRY_MIGRATE_P2P		(1u << 5)	/* the source broker drives the destination */
+#define FERRY_MIGRATE_TUNNELLED		(1u << 6)	/* data inside the brokers' connection */
+#define FERRY_MIGRATE_PARALLEL		(1u << 7)	/* QEMU's multifd channels */
+/* What the destination is told of; p2p is the source's business alone. */
+#define FERRY_MIGRATE_DEST_FLAGS	(FERRY_MIGRATE_LIVE | FERRY_MIGRATE_PAUSED | \
+					 FERRY_MIGRATE_PERSIST_DEST | FERRY_MIGRATE_TUNNELLED | \
+					 FERRY_MIGRATE_PARALLEL)
 
 /* What query-migrate said last, in the units docs/api.md gives. */
 struct ferry_migration_stats {
@@ -83,6 +91,7 @@ struct ferry_job {
 	unsigned settle_tries;		/* reads after "completed" until times are filled */
 	struct ferry_client *waiter;	/* answered when the step ends */
 	struct ferry_cookie *cookie_in;	/* Perform's cookie, kept for Finish's answer */
+	struct ferry_p2p *p2p;		/* peer-to-peer: the driver that gets the answers */
 };
 
 const char *ferry_job_type_name(enum ferry_job_type t);
@@ -91,6 +100,8 @@ const char *ferry_job_phase_name(enum ferry_job_phase p);
 /* Parse the API's flag list; unknown names are refused, naming them. */
 int ferry_migrate_flags_parse(struct json_object *list, unsigned *flags, char *err, size_t errlen);
 
+/* @flags as the API's list of names. */
+struct json_object *ferry_migrate_flags_json(unsigned flags);
 /* Keep the first error only: Finish and Confirm never overwrite Perform's. */
 void ferry_job_error(struct ferry_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -30,10 +30,16 @@
 /* After QEMU says "completed", read again this often for its timings to appear. */
 #define SETTLE_TRIES 25
 
+/* A step's end goes to the client waiting on it, or to the peer-to-peer driver. */
 static void answer(struct ferry_job *job, struct json_object *ret)
 {
 	struct ferry_client *c = job->waiter;
 
+	if (job->p2p) {
+		ferry_p2p_step_done(job->p2p, ret, NULL);
+		json_object_put(ret);
+		return;
+	}
 	job->waiter = NULL;
 	if (!c) {
 		json_object_put(ret);
@@ -47,6 +53,10 @@ static void answer_error(struct ferry_job *job, const char *cls, const char *msg
 {
 	struct ferry_client *c = job->waiter;
 
+	if (job->p2p) {
+		ferry_p2p_step_done(job->p2p, NULL, msg);
+		return;
+	}
 	job->waiter = NULL;
 	if (!c)
 		return;
@@ -72,38 +82,27 @@ static int begin_xml(struct ferry_domain *dom, const char *xml_in, char **xml_ou
 	return r;
 }
 
-void ferry_cmd_migrate_begin(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+struct json_object *ferry_migrate_begin_local(struct ferry_daemon *d, struct ferry_domain *dom,
+					      const char *xml_in, unsigned flags,
+					      char *err, size_t errlen)
 {
-	struct ferry_domain *dom;
 	struct ferry_cookie ck;
 	struct ferry_job *job;
-	struct json_object *ret, *flags_arg = NULL;
-	char err[1024], *xml = NULL;
-	unsigned flags;
+	struct json_object *ret;
+	char *xml = NULL;
+	char why[900];
 
-	if (!ferry_migrate_speaks(d, 3)) {
-		ferry_client_error(c, "CommandNotFound", "this broker speaks migration protocol 2 only");
-		return;
-	}
-	json_object_object_get_ex(a, "flags", &flags_arg);
-	if (ferry_migrate_flags_parse(flags_arg, &flags, err, sizeof(err)) < 0) {
-		ferry_client_error(c, "InvalidArgument", "%s", err);
-		return;
-	}
-	if (!(dom = ferry_cmd_running_domain(d, c, a)))
-		return;
-	if (begin_xml(dom, ferry_arg_str(a, "xml"), &xml, err, sizeof(err)) < 0) {
-		ferry_client_error(c, "InvalidArgument", "destination XML: %s", err);
-		return;
+	if (begin_xml(dom, xml_in, &xml, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "destination XML: %s", why);
+		return NULL;
 	}
 	job = ferry_job_start(d, dom, FERRY_JOB_MIGRATION_OUT, FERRY_PHASE_BEGIN3, flags);
 	if (!job) {
 		free(xml);
-		ferry_client_error(c, "InternalError", "out of memory");
-		return;
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
 	job->protocol = 3;
-	job->owner = c;
 	job->was_running = dom->state == FERRY_DOM_RUNNING;
 	ferry_migrate_cookie_base(d, dom, &ck);
 	ret = json_object_new_object();
@@ -112,9 +111,34 @@ void ferry_cmd_migrate_begin(struct ferry_daemon *d, struct ferry_client *c, str
 	if (ferry_migrate_cookie_put(&ck, ret) < 0) {
 		json_object_put(ret);
 		ferry_job_end(d, dom);
-		ferry_client_error(c, "InternalError", "cannot write the cookie");
+		snprintf(err, errlen, "cannot write the cookie");
+		return NULL;
+	}
+	return ret;
+}
+
+void ferry_cmd_migrate_begin(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
+{
+	struct ferry_domain *dom;
+	struct json_object *ret;
+	char err[1024];
+	unsigned flags;
+
+	if (!ferry_migrate_speaks(d, 3)) {
+		ferry_client_error(c, "CommandNotFound", "this broker speaks migration protocol 2 only");
 		return;
 	}
+	if (!ferry_migrate_flags_arg(c, a, &flags))
+		return;
+	if (!(dom = ferry_cmd_running_domain(d, c, a)))
+		return;
+	ret = ferry_migrate_begin_local(d, dom, ferry_arg_str(a, "xml"), flags, err, sizeof(err));
+	if (!ret) {
+		ferry_client_error(c, strncmp(err, "destination", 11) ? "InternalError" : "InvalidArgument",
+				   "%s", err);
+		return;
+	}
+	dom->job->owner = c;
 	ferry_client_return(c, ret);
 }
 
@@ -268,12 +292,13 @@ static void on_stopped_for_migration(struct ferry_vm *vm, const struct ferry_mon
 		perform_failed(job->d, dom, "the monitor is gone");
 }
 
-static void perform_go(struct ferry_daemon *d, struct ferry_domain *dom, struct ferry_client *c)
+void ferry_migrate_perform_local(struct ferry_daemon *d, struct ferry_domain *dom, struct ferry_client *c)
 {
 	struct ferry_job *job = dom->job;
 	int r;
 
-	ferry_client_ref(c);
+	if (c)
+		ferry_client_ref(c);
 	job->waiter = c;
 	job->started_ns = ferry_now_ns();
 	memset(&job->stats, 0, sizeof(job->stats));
@@ -340,13 +365,51 @@ static bool perform_args(struct ferry_job *job, struct ferry_client *c, struct j
 	return true;
 }
 
+/*
+ * Perform's flags decide who drives: with p2p this broker drives the
+ * destination itself (dconnuri); without it the client did Begin and
+ * hands over the destination's cookie and URI.
+ */
+static bool perform_mode(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a,
+			 unsigned *flags)
+{
+	if (!ferry_migrate_flags_arg(c, a, flags))
+		return false;
+	if ((*flags & FERRY_MIGRATE_TUNNELLED) && !(*flags & FERRY_MIGRATE_P2P)) {
+		ferry_client_error(c, "InvalidArgument", "tunnelled migration needs p2p: the data "
+				   "can only travel inside a connection this broker holds to the peer");
+		return false;
+	}
+	if (*flags & FERRY_MIGRATE_P2P) {
+		if (!ferry_arg_str(a, "dconnuri")) {
+			ferry_client_error(c, "InvalidArgument", "p2p migration needs 'dconnuri', "
+					   "the destination broker's URI");
+			return false;
+		}
+		return true;
+	}
+	if (!ferry_arg_str(a, "cookie") || !ferry_arg_str(a, "uri") || ferry_arg_str(a, "dconnuri")) {
+		ferry_client_error(c, "InvalidArgument", "migrate-perform needs 'cookie' and 'uri' "
+				   "from Prepare, and takes 'dconnuri' only with the p2p flag");
+		return false;
+	}
+	return true;
+}
+
 void ferry_cmd_migrate_perform(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
 {
-	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
+	struct ferry_domain *dom;
 	struct ferry_cookie ck;
 	char err[1024];
+	unsigned flags;
 
-	if (!dom)
+	if (!perform_mode(d, c, a, &flags))
+		return;
+	if (flags & FERRY_MIGRATE_P2P) {
+		ferry_migrate_p2p(d, c, a, flags);
+		return;
+	}
+	if (!(dom = ferry_cmd_domain(d, c, a)))
 		return;
 	if (!dom->job || dom->job->type != FERRY_JOB_MIGRATION_OUT ||
 	    dom->job->phase != FERRY_PHASE_BEGIN3) {
@@ -372,22 +435,17 @@ void ferry_cmd_migrate_perform(struct ferry_daemon *d, struct ferry_client *c, s
 		log_dom(FERRY_LOG_INFO, dom->def->name, "graphics relocation: VNC clients should "
 			"reconnect to %s port %d on %s", ck.graphics.listen, ck.graphics.port, ck.hostname);
 	dom->job->owner = c;
-	perform_go(d, dom, c);
+	ferry_migrate_perform_local(d, dom, c);
 }
 
 void ferry_cmd_migrate_perform2(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
 {
-	struct json_object *flags_arg = NULL;
 	struct ferry_domain *dom;
 	struct ferry_job *job;
-	char err[256];
 	unsigned flags;
 
-	json_object_object_get_ex(a, "flags", &flags_arg);
-	if (ferry_migrate_flags_parse(flags_arg, &flags, err, sizeof(err)) < 0) {
-		ferry_client_error(c, "InvalidArgument", "%s", err);
+	if (!ferry_migrate_flags_arg(c, a, &flags))
 		return;
-	}
 	if (!(dom = ferry_cmd_running_domain(d, c, a)))
 		return;
 	job = ferry_job_start(d, dom, FERRY_JOB_MIGRATION_OUT, FERRY_PHASE_PERFORM2, flags);
@@ -402,7 +460,7 @@ void ferry_cmd_migrate_perform2(struct ferry_daemon *d, struct ferry_client *c, 
 		ferry_job_end(d, dom);
 		return;
 	}
-	perform_go(d, dom, c);
+	ferry_migrate_perform_local(d, dom, c);
 }
 
 static void confirm_killed(struct ferry_vm *vm, const char *error, void *data)
@@ -466,7 +524,7 @@ void ferry_cmd_migrate_confirm(struct ferry_daemon *d, struct ferry_client *c, s
 				   dom->def->name);
 		return;
 	}
-	if (job->timer_fd >= 0 || job->waiter) {
+	if (job->timer_fd >= 0 || job->waiter || job->p2p) {
 		ferry_client_error(c, "OperationInvalid", "domain '%s': the migration is still running: "
 				   "abort it first", dom->def->name);
 		return;
@@ -479,6 +537,11 @@ void ferry_cmd_migrate_confirm(struct ferry_daemon *d, struct ferry_client *c, s
 	ferry_client_ref(c);
 	job->waiter = c;
 	job->owner = NULL;
+	ferry_migrate_confirm_local(d, dom, cancelled);
+}
+
+void ferry_migrate_confirm_local(struct ferry_daemon *d, struct ferry_domain *dom, bool cancelled)
+{
 	if (cancelled) {
 		confirm_cancelled(d, dom);
 		return;

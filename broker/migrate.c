@@ -162,3 +162,16 @@ void ferry_migrate_timer_stop(struct ferry_daemon *d, int *fd)
 	close(*fd);
 	*fd = -1;
 }
+
+bool ferry_migrate_flags_arg(struct ferry_client *c, struct json_object *a, unsigned *flags)
+{
+	struct json_object *list = NULL;
+	char err[256];
+
+	json_object_object_get_ex(a, "flags", &list);
+	if (ferry_migrate_flags_parse(list, flags, err, sizeof(err)) < 0) {
+		ferry_client_error(c, "InvalidArgument", "%s", err);
+		return false;
+	}
+	return true;
+}

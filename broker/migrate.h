@@ -43,7 +43,8 @@ void ferry_cmd_set_downtime(struct ferry_daemon *d, struct ferry_client *c, stru
 	{ "migrate-prepare", false, ARGS("xml:s", "cookie:s", "flags:a"), ARGS("xml", "cookie"), \
 	  ferry_cmd_migrate_prepare }, \
 	{ "migrate-perform", false, ARGS("name:s", "cookie:s", "uri:s", "flags:a", "bandwidth:i", \
-	  "downtime:i"), ARGS("name", "cookie", "uri"), ferry_cmd_migrate_perform }, \
+	  "downtime:i", "dconnuri:s", "xml:s", "parallel:i"), ARGS("name"), \
+	  ferry_cmd_migrate_perform }, \
 	{ "migrate-finish", false, ARGS("name:s", "cookie:s", "flags:a", "cancelled:b"), \
 	  ARGS("name"), ferry_cmd_migrate_finish }, \
 	{ "migrate-confirm", false, ARGS("name:s", "cookie:s", "flags:a", "cancelled:b"), \
@@ -65,6 +66,9 @@ void ferry_cmd_set_downtime(struct ferry_daemon *d, struct ferry_client *c, stru
 
 /* Whether this broker speaks protocol @version (ferryd.conf: migration_protocols). */
 bool ferry_migrate_speaks(const struct ferry_daemon *d, int version);
+
+/* @a's "flags" list into @flags; false after answering @c why not. */
+bool ferry_migrate_flags_arg(struct ferry_client *c, struct json_object *a, unsigned *flags);
 
 /* Refuse a URI QEMU must never be handed: only tcp: and unix: (never exec:). */
 int ferry_migrate_check_uri(const char *uri, char *err, size_t errlen);
@@ -102,6 +106,29 @@ void ferry_migrate_progress_event(struct ferry_daemon *d, struct ferry_domain *d
 int ferry_migrate_timer_start(struct ferry_daemon *d, int *fd, unsigned interval_ms,
 			      ferry_loop_cb cb, void *data);
 void ferry_migrate_timer_stop(struct ferry_daemon *d, int *fd);
+
+/*
+ * migrate-out.c, the source's steps for whoever drives them (a client, or
+ * migrate-p2p.c). Begin: start the job, return {"xml", "cookie"} or NULL
+ * with @err. Perform: QEMU's migration to job->uri; Confirm: end the
+ * source, or with @cancelled resume it. Their ends go to job->waiter, or
+ * to ferry_p2p_step_done() when job->p2p is set.
+ */
+struct json_object *ferry_migrate_begin_local(struct ferry_daemon *d, struct ferry_domain *dom,
+					      const char *xml_in, unsigned flags,
+					      char *err, size_t errlen);
+void ferry_migrate_perform_local(struct ferry_daemon *d, struct ferry_domain *dom,
+				 struct ferry_client *c);
+void ferry_migrate_confirm_local(struct ferry_daemon *d, struct ferry_domain *dom, bool cancelled);
+
+/*
+ * migrate-p2p.c: a Perform with the p2p flag: this broker drives the
+ * destination broker at "dconnuri" itself.
+ */
+void ferry_migrate_p2p(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a,
+		       unsigned flags);
+/* A local step of a p2p migration ended: @ret its answer, or @error. */
+void ferry_p2p_step_done(struct ferry_p2p *p2p, struct json_object *ret, const char *error);
 
 /* migrate-out.c: the client driving @dom's migration out is gone. */
 void ferry_migrate_out_orphaned(struct ferry_daemon *d, struct ferry_domain *dom);

@@ -26,13 +26,14 @@
 
 enum {
 	MO_LIVE = 1, MO_SUSPEND, MO_PERSISTENT, MO_UNDEFINE, MO_XML, MO_BANDWIDTH, MO_DOWNTIME,
-	MO_TIMEOUT, MO_VERBOSE, MO_JSON, MO_COMPLETED,
+	MO_TIMEOUT, MO_VERBOSE, MO_JSON, MO_COMPLETED, MO_P2P, MO_TUNNELLED, MO_PARALLEL,
+	MO_MIGRATEURI,
 };
 
 struct mig {
-	const char *src_uri, *dst_uri, *name, *xml_file;
-	bool live, suspend, persistent, undefine, verbose, json;
-	uint64_t bandwidth, downtime;
+	const char *src_uri, *dst_uri, *name, *xml_file, *data_uri;
+	bool live, suspend, persistent, undefine, verbose, json, p2p, tunnelled;
+	uint64_t bandwidth, downtime, parallel;
 	int timeout_s;			/* suspend the guest after this long (0: never) */
 	int call_timeout_ms;
 	struct ferry_client *src, *dst, *src2;
@@ -67,6 +68,12 @@ static struct json_object *flags_list(const struct mig *m)
 		json_object_array_add(f, json_object_new_string("persist-dest"));
 	if (m->undefine)
 		json_object_array_add(f, json_object_new_string("undefine-source"));
+	if (m->p2p)
+		json_object_array_add(f, json_object_new_string("p2p"));
+	if (m->tunnelled)
+		json_object_array_add(f, json_object_new_string("tunnelled"));
+	if (m->parallel)
+		json_object_array_add(f, json_object_new_string("parallel"));
 	return f;
 }
 
@@ -186,6 +193,27 @@ static void summary(struct mig *m, struct json_object *stats, int protocol)
 	printf("  Iterations:   %" PRIu64 "\n", get_u64(stats, "iteration"));
 }
 
+/*
+ * Perform (or Perform2) on the source with the options every protocol
+ * shares, showing progress while it runs.
+ */
+static int perform(struct mig *m, const char *cmd, struct json_object *a, struct json_object **ret)
+{
+	int r;
+
+	json_object_object_add(a, "flags", flags_list(m));
+	json_object_object_add(a, "bandwidth", json_object_new_int64((int64_t)m->bandwidth));
+	json_object_object_add(a, "downtime", json_object_new_int64((int64_t)m->downtime));
+	if (m->parallel)
+		json_object_object_add(a, "parallel", json_object_new_int64((int64_t)m->parallel));
+	ferry_client_set_event_hook(m->src, on_event, m);
+	r = step(m, m->src, cmd, a, ret);
+	ferry_client_set_event_hook(m->src, NULL, NULL);
+	if (r < 0 && m->progress_shown)
+		fputc('\n', stderr);
+	return r;
+}
+
 /* Perform failed or Finish failed: undo both ends, keep the first error. */
 static void cancel_both(struct mig *m, bool finish_too)
 {
@@ -230,15 +258,8 @@ static int migrate_v3(struct mig *m, const char *xml)
 	a = named(m);
 	json_object_object_add(a, "cookie", json_object_new_string(get_str(prep, "cookie")));
 	json_object_object_add(a, "uri", json_object_new_string(get_str(prep, "uri")));
-	json_object_object_add(a, "flags", flags_list(m));
-	json_object_object_add(a, "bandwidth", json_object_new_int64((int64_t)m->bandwidth));
-	json_object_object_add(a, "downtime", json_object_new_int64((int64_t)m->downtime));
-	ferry_client_set_event_hook(m->src, on_event, m);
-	r = step(m, m->src, "migrate-perform", a, &perf);
-	ferry_client_set_event_hook(m->src, NULL, NULL);
+	r = perform(m, "migrate-perform", a, &perf);
 	if (r < 0) {
-		if (m->progress_shown)
-			fputc('\n', stderr);
 		cancel_both(m, true);
 		goto out;
 	}
@@ -290,12 +311,7 @@ static int migrate_v2(struct mig *m, const char *xml_in)
 
 	a = named(m);
 	json_object_object_add(a, "uri", json_object_new_string(get_str(prep, "uri")));
-	json_object_object_add(a, "flags", flags_list(m));
-	json_object_object_add(a, "bandwidth", json_object_new_int64((int64_t)m->bandwidth));
-	json_object_object_add(a, "downtime", json_object_new_int64((int64_t)m->downtime));
-	ferry_client_set_event_hook(m->src, on_event, m);
-	r = step(m, m->src, "migrate-perform2", a, &perf);
-	ferry_client_set_event_hook(m->src, NULL, NULL);
+	r = perform(m, "migrate-perform2", a, &perf);
 
 	a = named(m);
 	json_object_object_add(a, "flags", flags_list(m));
@@ -310,6 +326,30 @@ out:
 	json_object_put(perf);
 	json_object_put(fin);
 	return r;
+}
+
+/*
+ * --p2p: one call; the source broker drives the destination itself and
+ * answers once the source is gone (or runs again).
+ */
+static int migrate_p2p(struct mig *m, const char *xml)
+{
+	struct json_object *a = named(m), *ret = NULL, *stats = NULL, *proto;
+	int r;
+
+	if (xml)
+		json_object_object_add(a, "xml", json_object_new_string(xml));
+	json_object_object_add(a, "dconnuri", json_object_new_string(m->dst_uri));
+	if (m->data_uri)
+		json_object_object_add(a, "uri", json_object_new_string(m->data_uri));
+	r = perform(m, "migrate-perform", a, &ret);
+	if (r < 0)
+		return r;
+	json_object_object_get_ex(ret, "statistics", &stats);
+	summary(m, stats, json_object_object_get_ex(ret, "protocol", &proto) ?
+		json_object_get_int(proto) : 3);
+	json_object_put(ret);
+	return 0;
 }
 
 /* v3 when both ends speak it, else v2. */
@@ -349,6 +389,11 @@ static int parse_migrate(struct mig *m, int argc, char **argv)
 		{ "timeout", required_argument, NULL, MO_TIMEOUT },
 		{ "verbose", no_argument, NULL, MO_VERBOSE },
 		{ "json", no_argument, NULL, MO_JSON },
+		{ "p2p", no_argument, NULL, MO_P2P },
+		{ "tunnelled", no_argument, NULL, MO_TUNNELLED },
+		{ "tunneled", no_argument, NULL, MO_TUNNELLED },
+		{ "parallel", required_argument, NULL, MO_PARALLEL },
+		{ "migrateuri", required_argument, NULL, MO_MIGRATEURI },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -364,6 +409,13 @@ static int parse_migrate(struct mig *m, int argc, char **argv)
 		case MO_XML: m->xml_file = optarg; break;
 		case MO_VERBOSE: m->verbose = true; break;
 		case MO_JSON: m->json = true; break;
+		case MO_P2P: m->p2p = true; break;
+		case MO_TUNNELLED: m->tunnelled = true; break;
+		case MO_MIGRATEURI: m->data_uri = optarg; break;
+		case MO_PARALLEL:
+			if (parse_u64("--parallel", optarg, 255, &m->parallel) || m->parallel < 1)
+				return usage("--parallel: a number of connections from 1 to 255");
+			break;
 		case MO_BANDWIDTH:
 			if (parse_u64("--bandwidth", optarg, 1u << 20, &m->bandwidth))
 				return EXIT_USAGE;
@@ -383,6 +435,9 @@ static int parse_migrate(struct mig *m, int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return usage("migrate: expected NAME DEST_URI");
+	if (m->tunnelled && !m->p2p)
+		return usage("migrate: --tunnelled needs --p2p: the data travels inside the "
+			     "source broker's own connection to the destination");
 	m->name = argv[optind];
 	m->dst_uri = argv[optind + 1];
 	return 0;
@@ -398,11 +453,11 @@ static int run_migrate(struct mig *m, int argc, char **argv)
 	if (m->xml_file && ctl_read_file(m->xml_file, &xml) < 0)
 		return EXIT_FAILURE;
 	if (ctl_connect(m->src_uri, m->call_timeout_ms, &m->src) < 0 ||
-	    ctl_connect(m->dst_uri, m->call_timeout_ms, &m->dst) < 0) {
+	    (!m->p2p && ctl_connect(m->dst_uri, m->call_timeout_ms, &m->dst) < 0)) {
 		free(xml);
 		return EXIT_FAILURE;
 	}
-	r = peer_protocol(m);
+	r = m->p2p ? migrate_p2p(m, xml) : peer_protocol(m);
 	if (r == 3)
 		r = migrate_v3(m, xml);
 	else if (r == 2)

@@ -160,3 +160,19 @@ heartbeats() {
 more_heartbeats() { [ "$(heartbeats "$1")" -gt "$2" ]; }
 
 json_field() { python3 -c "import json,sys; v=json.load(sys.stdin)['$1']; print('null' if v is None else v)"; }
+
+# For tests between brokers: set SRC and DST (their URIs) first.
+src() { "$FERRYCTL" -c "$SRC" "$@"; }
+dst() { "$FERRYCTL" -c "$DST" "$@"; }
+state() { "$FERRYCTL" -c "$1" --json domstate "$2" 2>/dev/null | json_field state; }
+gone() { ! "$FERRYCTL" -c "$1" domstate "$2" >/dev/null 2>&1 || [ "$(state "$1" "$2")" = shutoff ]; }
+
+# boot NAME KNOBS MEMORY_MIB: define on the source, start, wait for the first
+# heartbeat. NAME.dst.xml is the same domain writing its serial port elsewhere.
+boot() {
+	guest_xml "$1" "$T/$1.serial" "$2" "$3" > "$T/$1.xml"
+	src define "$T/$1.xml" >/dev/null || fail "define $1"
+	src dumpxml "$1" | sed "s|$T/$1.serial|$T/$1.dst.serial|" > "$T/$1.dst.xml"
+	src start "$1" || fail "start $1"
+	wait_for 60 "$1's first heartbeat" grep -q 'ferry-guest: heartbeat' "$T/$1.serial"
+}

@@ -13,21 +13,6 @@ start_broker src
 start_broker dst "migration_ports = 49200-49215"
 start_broker v2only "migration_ports = 49216-49231" "migration_protocols = 2"
 SRC="unix://$T/src/run/ferry-sock" DST="unix://$T/dst/run/ferry-sock" V2="unix://$T/v2only/run/ferry-sock"
-src() { "$FERRYCTL" -c "$SRC" "$@"; }
-dst() { "$FERRYCTL" -c "$DST" "$@"; }
-state() { "$FERRYCTL" -c "$1" --json domstate "$2" 2>/dev/null | json_field state; }
-gone() { ! "$FERRYCTL" -c "$1" domstate "$2" >/dev/null 2>&1 || [ "$(state "$1" "$2")" = shutoff ]; }
-
-# boot NAME KNOBS MEMORY_MIB: define on the source, start, wait for the first
-# heartbeat. NAME.dst.xml is the same domain writing its serial port elsewhere.
-boot() {
-	guest_xml "$1" "$T/$1.serial" "$2" "$3" > "$T/$1.xml"
-	src define "$T/$1.xml" >/dev/null || fail "define $1"
-	src dumpxml "$1" | sed "s|$T/$1.serial|$T/$1.dst.serial|" > "$T/$1.dst.xml"
-	src start "$1" || fail "start $1"
-	wait_for 60 "$1's first heartbeat" grep -q 'ferry-guest: heartbeat' "$T/$1.serial"
-}
-
 # --- 1 GiB guest dirtying 100 MB/s, live -------------------------------------
 boot big "mem=1024 random=50 dirty=100" 1100
 out=$(src migrate --live --verbose --xml "$T/big.dst.xml" big "$DST" 2>"$T/progress") ||
