@@ -487,6 +487,7 @@ void ferry_job_end(struct ferry_daemon *d, struct ferry_domain *dom)
 		ferry_loop_del(&d->loop, job->timer_fd);
 		close(job->timer_fd);
 	}
+	ferry_migrate_tunnel_free(d, job);
 	free(job->cookie_in);
 	free(job);
 	ferry_domain_write_status(d, dom);

@@ -18,9 +18,12 @@
 
 #include <linux/capability.h>
 
+#include "compress-proto.h"
 #include "helper.h"
+#include "label-proto.h"
 #include "log.h"
 #include "monitor-proto.h"
+#include "tunnel-proto.h"
 #include "util.h"
 
 /*
@@ -46,8 +49,6 @@ static int on_event(struct ferry_chan *chan, struct ferry_msg *msg, void *ctx);
 	{ FERRY_MSG_SYSCALL_RESULT, "SYSCALL_RESULT", 8, 8, 0, FERRY_SPEC_REPLY, \
 	  FERRY_PHASES_ANY, on_reply }
 
-static const struct ferry_msg_spec reply_specs[] = { COMMON_REPLY_SPECS };
-
 /* ferry-monitor: typed QMP answers and events (ipc/monitor-proto.h). */
 static const struct ferry_msg_spec monitor_specs[] = {
 	COMMON_REPLY_SPECS,
@@ -61,6 +62,35 @@ static const struct ferry_msg_spec monitor_specs[] = {
 	  0, FERRY_SPEC_EVENT, FERRY_PHASES_ANY, on_event },
 };
 
+/* ferry-tunnel: its acknowledgement and its reports (ipc/tunnel-proto.h). */
+static const struct ferry_msg_spec tunnel_specs[] = {
+	COMMON_REPLY_SPECS,
+	{ FERRY_MSG_TUNNEL_OK, "TUNNEL_OK", FERRY_TUNNEL_OK_LEN, FERRY_TUNNEL_OK_LEN,
+	  0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply },
+	{ FERRY_MSG_TUNNEL_PROGRESS, "TUNNEL_PROGRESS", FERRY_TUNNEL_PROGRESS_LEN,
+	  FERRY_TUNNEL_PROGRESS_LEN, 0, FERRY_SPEC_EVENT, FERRY_PHASES_ANY, on_event },
+	{ FERRY_MSG_TUNNEL_END, "TUNNEL_END", FERRY_TUNNEL_END_MIN, FERRY_TUNNEL_END_MAX,
+	  0, FERRY_SPEC_EVENT, FERRY_PHASES_ANY, on_event },
+};
+
+/* ferry-compress: its acknowledgement and its reports (ipc/compress-proto.h). */
+static const struct ferry_msg_spec compress_specs[] = {
+	COMMON_REPLY_SPECS,
+	{ FERRY_MSG_COMPRESS_OK, "COMPRESS_OK", FERRY_COMPRESS_OK_LEN, FERRY_COMPRESS_OK_LEN,
+	  0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply },
+	{ FERRY_MSG_COMPRESS_PROGRESS, "COMPRESS_PROGRESS", FERRY_COMPRESS_PROGRESS_LEN,
+	  FERRY_COMPRESS_PROGRESS_LEN, 0, FERRY_SPEC_EVENT, FERRY_PHASES_ANY, on_event },
+	{ FERRY_MSG_COMPRESS_DONE, "COMPRESS_DONE", FERRY_COMPRESS_DONE_MIN, FERRY_COMPRESS_DONE_MAX,
+	  0, FERRY_SPEC_EVENT, FERRY_PHASES_ANY, on_event },
+};
+
+/* ferry-label: what it applied (ipc/label-proto.h). */
+static const struct ferry_msg_spec label_specs[] = {
+	COMMON_REPLY_SPECS,
+	{ FERRY_MSG_LABEL_RESULT, "LABEL_RESULT", FERRY_LABEL_RESULT_MIN, FERRY_LABEL_RESULT_MAX,
+	  0, FERRY_SPEC_REPLY, FERRY_PHASES_ANY, on_reply },
+};
+
 #define CAP_BIT(c) (1ull << (c))
 
 /* The caps column is what the broker checks a running helper against. */
@@ -68,11 +98,11 @@ const struct ferry_helper_info ferry_helper_table[FERRY_HELPER_COUNT] = {
 	[FERRY_HELPER_MONITOR] = { "ferry-monitor", helper_env, 0,
 				   monitor_specs, ARRAY_SIZE(monitor_specs) },
 	[FERRY_HELPER_TUNNEL] = { "ferry-tunnel", helper_env, 0,
-				  reply_specs, ARRAY_SIZE(reply_specs) },
+				  tunnel_specs, ARRAY_SIZE(tunnel_specs) },
 	[FERRY_HELPER_COMPRESS] = { "ferry-compress", helper_env, 0,
-				    reply_specs, ARRAY_SIZE(reply_specs) },
+				    compress_specs, ARRAY_SIZE(compress_specs) },
 	[FERRY_HELPER_LABEL] = { "ferry-label", helper_env, CAP_BIT(CAP_CHOWN) | CAP_BIT(CAP_FOWNER),
-				 reply_specs, ARRAY_SIZE(reply_specs) },
+				 label_specs, ARRAY_SIZE(label_specs) },
 };
 
 int ferry_helper_opts_default(struct ferry_helper_opts *o, const char *user,
@@ -372,4 +402,15 @@ int ferry_loop_wait(struct ferry_loop *loop, const bool *done, int timeout_ms)
 		ferry_loop_run_once(loop, (int)((deadline - now) / 1000000ull) + 1);
 	}
 	return 0;
+}
+
+void ferry_reply_error_text(const struct ferry_msg *reply, char *buf, size_t len)
+{
+	struct ferry_rbuf r;
+	const char *text;
+
+	ferry_rbuf_init(&r, reply->payload, reply->len);
+	ferry_get_i32(&r, "errno");
+	text = ferry_get_str(&r, "message");
+	snprintf(buf, len, "%s", r.err ? "malformed error reply" : text);
 }

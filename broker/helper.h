@@ -89,6 +89,9 @@ int ferry_helper_start(struct ferry_loop *loop, enum ferry_helper_id id,
 int ferry_helper_call(struct ferry_helper *h, uint16_t type, const struct ferry_wbuf *w,
 		      const int *fds, unsigned nfds, ferry_reply_cb cb, void *data);
 
+/* An ERROR reply from a helper as its text (QEMU's own errors come this way). */
+void ferry_reply_error_text(const struct ferry_msg *reply, char *buf, size_t len);
+
 /* Close the channel: a healthy helper exits on its own. */
 void ferry_helper_shutdown(struct ferry_helper *h);
 /* SIGKILL through the pidfd. */

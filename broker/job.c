@@ -43,6 +43,7 @@ static const struct { const char *name; unsigned bit; } flag_names[] = {
 	{ "p2p", FERRY_MIGRATE_P2P },
 	{ "tunnelled", FERRY_MIGRATE_TUNNELLED },
 	{ "parallel", FERRY_MIGRATE_PARALLEL },
+	{ "compressed", FERRY_MIGRATE_COMPRESSED },
 };
 
 struct json_object *ferry_migrate_flags_json(unsigned flags)

@@ -50,10 +50,11 @@ enum ferry_job_phase {
 #define FERRY_MIGRATE_P2P		(1u << 5)	/* the source broker drives the destination */
 #define FERRY_MIGRATE_TUNNELLED		(1u << 6)	/* data inside the brokers' connection */
 #define FERRY_MIGRATE_PARALLEL		(1u << 7)	/* QEMU's multifd channels */
+#define FERRY_MIGRATE_COMPRESSED	(1u << 8)	/* tunnelled streams deflated on the way */
 /* What the destination is told of; p2p is the source's business alone. */
 #define FERRY_MIGRATE_DEST_FLAGS	(FERRY_MIGRATE_LIVE | FERRY_MIGRATE_PAUSED | \
 					 FERRY_MIGRATE_PERSIST_DEST | FERRY_MIGRATE_TUNNELLED | \
-					 FERRY_MIGRATE_PARALLEL)
+					 FERRY_MIGRATE_PARALLEL | FERRY_MIGRATE_COMPRESSED)
 
 /* What query-migrate said last, in the units docs/api.md gives. */
 struct ferry_migration_stats {
@@ -64,6 +65,20 @@ struct ferry_migration_stats {
 	uint64_t dirty_pages_rate, iteration, mbps_milli;
 	bool have_total_time, have_downtime;
 	char error_desc[256];		/* QEMU's word on a failed migration */
+};
+
+/* A tunnelled migration's plumbing, on either side (broker/migrate-tunnel.c). */
+struct ferry_job_tunnel {
+	struct ferry_tunnel *t;		/* the ferry-tunnel helper */
+	char token[65];			/* destination: what attaching streams must show */
+	unsigned nstreams;		/* the main channel and QEMU's multifd channels */
+	int data_fd[8];			/* destination: attached data connections, -1 until then */
+	unsigned attached;
+	int listen_fd;			/* source: where QEMU connects, -1 when closed */
+	unsigned accepted;
+	char path[108];			/* the unix socket between QEMU and this broker */
+	bool compressed;		/* a ferry-compress between QEMU and each stream */
+	struct ferry_compressor *comp[8];
 };
 
 struct ferry_job {
@@ -92,6 +107,8 @@ struct ferry_job {
 	struct ferry_client *waiter;	/* answered when the step ends */
 	struct ferry_cookie *cookie_in;	/* Perform's cookie, kept for Finish's answer */
 	struct ferry_p2p *p2p;		/* peer-to-peer: the driver that gets the answers */
+	struct ferry_job_tunnel *tun;	/* tunnelled: NULL otherwise */
+	unsigned parallel;		/* QEMU's multifd channels; 0: none */
 };
 
 const char *ferry_job_type_name(enum ferry_job_type t);
@@ -100,6 +117,8 @@ const char *ferry_job_phase_name(enum ferry_job_phase p);
 /* Parse the API's flag list; unknown names are refused, naming them. */
 int ferry_migrate_flags_parse(struct json_object *list, unsigned *flags, char *err, size_t errlen);
 
+/* Release a job's tunnel: helper, fds, socket (broker/migrate-tunnel.c). */
+void ferry_migrate_tunnel_free(struct ferry_daemon *d, struct ferry_job *job);
 /* @flags as the API's list of names. */
 struct json_object *ferry_migrate_flags_json(unsigned flags);
 /* Keep the first error only: Finish and Confirm never overwrite Perform's. */

@@ -70,11 +70,22 @@ static void incoming_abandon(struct ferry_domain *dom, const char *why)
 
 	ferry_migrate_timer_stop(job->d, &job->timer_fd);
 	if (why) {
+		struct json_object *ev = json_object_new_object();
+
 		ferry_job_error(job, "incoming migration of '%s': %s", dom->def->name, why);
 		log_dom(FERRY_LOG_ERR, dom->def->name, "%s", job->error);
+		/* The source may learn why only this way: the domain is gone before its Finish. */
+		json_object_object_add(ev, "name", json_object_new_string(dom->def->name));
+		json_object_object_add(ev, "error", json_object_new_string(job->error));
+		ferry_server_event(&job->d->srv, "MIGRATION_FAILED", ev);
 	}
 	if (!dom->vm || ferry_vm_kill(dom->vm, "destroyed", incoming_killed, dom) < 0)
 		incoming_killed(dom->vm, NULL, dom);
+}
+
+void ferry_migrate_in_abandon(struct ferry_domain *dom, const char *why)
+{
+	incoming_abandon(dom, why);
 }
 
 /* A free port of the range on the migration address; 0 when none is. */
@@ -151,9 +162,29 @@ static void on_incoming_listening(struct ferry_vm *vm, const struct ferry_mon_re
 	if (job->protocol == 3) {
 		ferry_migrate_cookie_base(job->d, dom, &ck);
 		graphics_relocation(dom, vm, &ck);
+		if (job->tun) {
+			ck.features |= FERRY_COOKIE_TOKEN;
+			snprintf(ck.token, sizeof(ck.token), "%s", job->tun->token);
+		}
 		ferry_migrate_cookie_put(&ck, ret);
 	}
 	answer_done(job, ret, NULL);
+}
+
+/* With --parallel, QEMU must expect multifd channels before it listens. */
+static void on_multifd_set(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			   const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	char why[600];
+
+	if (error) {
+		snprintf(why, sizeof(why), "multifd: %s", error);
+		incoming_abandon(dom, why);
+		return;
+	}
+	if (ferry_migrate_incoming(vm, dom->job->uri, on_incoming_listening, dom) < 0)
+		incoming_abandon(dom, "the monitor is gone");
 }
 
 static void on_incoming_started(struct ferry_vm *vm, const char *error, void *data)
@@ -168,8 +199,12 @@ static void on_incoming_started(struct ferry_vm *vm, const char *error, void *da
 		ferry_job_end(job->d, dom);
 		return;
 	}
-	if (ferry_migrate_incoming(vm, job->uri, on_incoming_listening, dom) < 0)
-		incoming_abandon(dom, "the monitor is gone");
+	if (job->parallel) {
+		if (ferry_migrate_set_multifd(vm, job->parallel, on_multifd_set, dom) < 0)
+			incoming_abandon(dom, "the monitor is gone");
+		return;
+	}
+	on_multifd_set(vm, NULL, NULL, dom);
 }
 
 /* Prepare and Prepare2: what the destination does before any byte arrives. */
@@ -184,7 +219,7 @@ static void prepare(struct ferry_daemon *d, struct ferry_client *c, struct json_
 	struct ferry_cookie ck;
 	struct ferry_job *job;
 	char err[1024];
-	unsigned flags, port;
+	unsigned flags, port, parallel;
 
 	json_object_object_get_ex(a, "flags", &flags_arg);
 	if (ferry_migrate_flags_parse(flags_arg, &flags, err, sizeof(err)) < 0 ||
@@ -198,7 +233,17 @@ static void prepare(struct ferry_daemon *d, struct ferry_client *c, struct json_
 		ferry_client_error(c, "InvalidArgument", "%s", err);
 		return;
 	}
-	port = pick_port(d);
+	if (!ferry_migrate_parallel_arg(c, a, flags, &parallel)) {
+		ferry_domain_free(def);
+		return;
+	}
+	if ((flags & FERRY_MIGRATE_TUNNELLED) && protocol != 3) {
+		ferry_domain_free(def);
+		ferry_client_error(c, "InvalidArgument", "tunnelled migration needs protocol v3: "
+				   "its token travels in Prepare's cookie");
+		return;
+	}
+	port = flags & FERRY_MIGRATE_TUNNELLED ? 1 : pick_port(d);
 	if (!port) {
 		ferry_domain_free(def);
 		ferry_client_error(c, "OperationInvalid", "no free migration port in %u-%u on %s",
@@ -222,9 +267,18 @@ static void prepare(struct ferry_daemon *d, struct ferry_client *c, struct json_
 	job->owner = c;
 	if (protocol == 3)
 		snprintf(job->peer_host, sizeof(job->peer_host), "%s", ck.hostname);
+	job->parallel = parallel;
+	if ((flags & FERRY_MIGRATE_TUNNELLED) &&
+	    ferry_migrate_tunnel_in(d, dom, 1 + job->parallel, err, sizeof(err)) < 0) {
+		ferry_client_error(c, "InternalError", "tunnel: %s", err);
+		ferry_job_end(d, dom);
+		ferry_domain_stopped(d, dom);
+		return;
+	}
 	/* IPv6 literals need brackets in a URI. */
-	snprintf(job->uri, sizeof(job->uri), strchr(d->cfg.migration_address, ':') ?
-		 "tcp:[%s]:%u" : "tcp:%s:%u", d->cfg.migration_address, port);
+	if (!job->tun)
+		snprintf(job->uri, sizeof(job->uri), strchr(d->cfg.migration_address, ':') ?
+			 "tcp:[%s]:%u" : "tcp:%s:%u", d->cfg.migration_address, port);
 	ferry_client_ref(c);
 	job->waiter = c;
 	o.data = dom;

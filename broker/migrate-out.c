@@ -25,6 +25,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "monitor-proto.h"
+#include "tunnel.h"
 #include "util.h"
 
 /* After QEMU says "completed", read again this often for its timings to appear. */
@@ -219,11 +220,12 @@ static void on_query(struct ferry_vm *vm, const struct ferry_mon_result *res, co
 		if ((!s->have_total_time || !s->have_downtime) && job->settle_tries++ < SETTLE_TRIES)
 			return;
 		perform_succeeded(d, dom);
-	} else if (strcmp(s->status, "failed") == 0) {
+	} else if (strcmp(s->status, "failed") == 0 && !job->abort_requested) {
 		snprintf(why, sizeof(why), "QEMU reports the migration failed%s%s",
 			 s->error_desc[0] ? ": " : "", s->error_desc);
 		perform_failed(d, dom, why);
-	} else if (strcmp(s->status, "cancelled") == 0) {
+	} else if (strcmp(s->status, "cancelled") == 0 || strcmp(s->status, "failed") == 0) {
+		/* An abort closes a tunnel first: QEMU may see its socket go before the cancel. */
 		perform_failed(d, dom, job->abort_requested ? "migration cancelled by domain-job-abort"
 							    : "migration cancelled");
 	}
@@ -278,6 +280,31 @@ static void on_params_set(struct ferry_vm *vm, const struct ferry_mon_result *re
 		perform_failed(job->d, dom, "the monitor is gone");
 }
 
+static void on_multifd_set(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			   const char *error, void *data)
+{
+	struct ferry_domain *dom = data;
+	struct ferry_job *job = dom->job;
+	/* A tunnel applies the cap itself; QEMU must then not cap below it. */
+	uint64_t bw = job->tun ? 0 : job->bandwidth_mib;
+
+	if (step_failed(dom, "multifd", error))
+		return;
+	if (ferry_migrate_set_params(vm, bw, job->downtime_ms, on_params_set, dom) < 0)
+		perform_failed(job->d, dom, "the monitor is gone");
+}
+
+/* Multifd channels (with --parallel), then bandwidth and downtime. */
+static int set_params(struct ferry_domain *dom)
+{
+	struct ferry_job *job = dom->job;
+
+	if (job->parallel)
+		return ferry_migrate_set_multifd(dom->vm, job->parallel, on_multifd_set, dom);
+	on_multifd_set(dom->vm, NULL, NULL, dom);
+	return 0;
+}
+
 /* Non-live: the vCPUs stop before the first page is sent. */
 static void on_stopped_for_migration(struct ferry_vm *vm, const struct ferry_mon_result *res,
 				     const char *error, void *data)
@@ -288,7 +315,7 @@ static void on_stopped_for_migration(struct ferry_vm *vm, const struct ferry_mon
 	if (step_failed(dom, "stopping the vCPUs", error))
 		return;
 	ferry_domain_set_state(job->d, dom, FERRY_DOM_PAUSED, "migration");
-	if (ferry_migrate_set_params(vm, job->bandwidth_mib, job->downtime_ms, on_params_set, dom) < 0)
+	if (set_params(dom) < 0)
 		perform_failed(job->d, dom, "the monitor is gone");
 }
 
@@ -305,8 +332,7 @@ void ferry_migrate_perform_local(struct ferry_daemon *d, struct ferry_domain *do
 	if (!(job->flags & FERRY_MIGRATE_LIVE) && dom->state == FERRY_DOM_RUNNING)
 		r = ferry_migrate_simple(dom->vm, FERRY_MON_STOP, on_stopped_for_migration, dom);
 	else
-		r = ferry_migrate_set_params(dom->vm, job->bandwidth_mib, job->downtime_ms,
-					     on_params_set, dom);
+		r = set_params(dom);
 	if (r < 0)
 		perform_failed(d, dom, "the monitor is gone");
 }
@@ -359,6 +385,8 @@ static bool perform_args(struct ferry_job *job, struct ferry_client *c, struct j
 		ferry_client_error(c, "InvalidArgument", "%s", err);
 		return false;
 	}
+	if (!ferry_migrate_parallel_arg(c, a, job->flags, &job->parallel))
+		return false;
 	snprintf(job->uri, sizeof(job->uri), "%s", uri);
 	job->bandwidth_mib = ferry_arg_u64(a, "bandwidth", job->bandwidth_mib);
 	job->downtime_ms = ferry_arg_u64(a, "downtime", job->downtime_ms);
@@ -378,6 +406,11 @@ static bool perform_mode(struct ferry_daemon *d, struct ferry_client *c, struct 
 	if ((*flags & FERRY_MIGRATE_TUNNELLED) && !(*flags & FERRY_MIGRATE_P2P)) {
 		ferry_client_error(c, "InvalidArgument", "tunnelled migration needs p2p: the data "
 				   "can only travel inside a connection this broker holds to the peer");
+		return false;
+	}
+	if ((*flags & FERRY_MIGRATE_COMPRESSED) && !(*flags & FERRY_MIGRATE_TUNNELLED)) {
+		ferry_client_error(c, "InvalidArgument", "compressed migration needs tunnelled: "
+				   "ferry-compress works on the tunnel's streams");
 		return false;
 	}
 	if (*flags & FERRY_MIGRATE_P2P) {
@@ -563,6 +596,32 @@ static void on_cancel_sent(struct ferry_vm *vm, const struct ferry_mon_result *r
 	ferry_client_unref(c);
 }
 
+static void cancel_qemu(struct ferry_domain *dom, struct ferry_client *c)
+{
+	if (!dom->vm || ferry_migrate_cancel(dom->vm, on_cancel_sent, c) < 0) {
+		ferry_client_error(c, "InternalError", "domain '%s': the monitor is gone", dom->def->name);
+		ferry_client_unref(c);
+	}
+}
+
+struct abort_call {
+	struct ferry_daemon *d;
+	struct ferry_client *c;
+	char name[256];
+};
+
+static void on_tunnel_closed(void *data)
+{
+	struct abort_call *ac = data;
+	struct ferry_domain *dom = ferry_domain_lookup(ac->d, ac->name);
+
+	if (dom)
+		cancel_qemu(dom, ac->c);
+	else
+		on_cancel_sent(NULL, NULL, NULL, ac->c);
+	free(ac);
+}
+
 void ferry_cmd_job_abort(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a)
 {
 	struct ferry_domain *dom = ferry_cmd_domain(d, c, a);
@@ -585,10 +644,19 @@ void ferry_cmd_job_abort(struct ferry_daemon *d, struct ferry_client *c, struct 
 	job->abort_requested = true;
 	log_dom(FERRY_LOG_INFO, dom->def->name, "aborting the migration");
 	ferry_client_ref(c);
-	if (ferry_migrate_cancel(dom->vm, on_cancel_sent, c) < 0) {
-		ferry_client_error(c, "InternalError", "domain '%s': the monitor is gone", dom->def->name);
-		ferry_client_unref(c);
+	if (job->tun && job->tun->t) {
+		/* The tunnel's sockets close first, then QEMU is told. */
+		struct abort_call *ac = calloc(1, sizeof(*ac));
+
+		if (ac) {
+			ac->d = d;
+			ac->c = c;
+			snprintf(ac->name, sizeof(ac->name), "%s", dom->def->name);
+			ferry_tunnel_cancel(job->tun->t, on_tunnel_closed, ac);
+			return;
+		}
 	}
+	cancel_qemu(dom, c);
 }
 
 static void on_param_sent(struct ferry_vm *vm, const struct ferry_mon_result *res,
@@ -624,6 +692,15 @@ static void set_param(struct ferry_daemon *d, struct ferry_client *c, struct jso
 		dom->job->bandwidth_mib = v;
 	else if (dom->job)
 		dom->job->downtime_ms = v;
+	if (speed && dom->job && dom->job->tun && dom->job->tun->t) {
+		/* Tunnelled: the tunnel holds the cap; QEMU stays uncapped. */
+		if (ferry_tunnel_set_rate(dom->job->tun->t, v << 20) < 0)
+			ferry_client_error(c, "InternalError", "domain '%s': the tunnel is gone",
+					   dom->def->name);
+		else
+			ferry_client_return(c, NULL);
+		return;
+	}
 	ferry_client_ref(c);
 	if (ferry_migrate_set_params(dom->vm, speed ? v : UINT64_MAX, speed ? UINT64_MAX : v,
 				     on_param_sent, c) < 0) {
@@ -667,6 +744,9 @@ void ferry_cmd_job_info(struct ferry_daemon *d, struct ferry_client *c, struct j
 		return;
 	}
 	ret = ferry_stats_json(&dom->job->stats);
+	if (dom->job->tun && dom->job->tun->t)
+		json_object_object_add(ret, "tunnel_bytes",
+				       json_object_new_int64((int64_t)ferry_tunnel_bytes(dom->job->tun->t)));
 	json_object_object_add(ret, "type", json_object_new_string(ferry_job_type_name(dom->job->type)));
 	json_object_object_add(ret, "phase",
 			       json_object_new_string(ferry_job_phase_name(dom->job->phase)));

@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "migrate.h"
 #include "peer.h"
+#include "tunnel.h"
 #include "util.h"
 
 /* Prepare starts QEMU on the peer; Finish waits for the stream's last bytes. */
@@ -49,7 +51,15 @@ struct ferry_p2p {
 	char *xml;			/* Begin's, for Prepare2 after a fallback */
 	char *cookie;			/* Begin's, then Perform's */
 	char *data_uri;			/* the client's override of Prepare's URI */
+	unsigned parallel;		/* QEMU's multifd channels; 0: none */
 	bool performed;			/* the data is across: the source stays paused */
+	char peer_error[512];		/* the destination's own account of a failure */
+	/* Tunnelled: one more connection to the peer per stream. */
+	char *dconnuri;
+	char token[65];
+	unsigned nstreams, nattached;
+	struct ferry_peer_conn *data[FERRY_TUNNEL_MAX_STREAMS];
+	int data_fd[FERRY_TUNNEL_MAX_STREAMS];
 };
 
 static void p2p_free(struct ferry_p2p *p)
@@ -57,6 +67,12 @@ static void p2p_free(struct ferry_p2p *p)
 	if (p->dom && p->dom->job && p->dom->job->p2p == p)
 		p->dom->job->p2p = NULL;
 	ferry_peer_close(p->peer);
+	for (unsigned i = 0; i < FERRY_TUNNEL_MAX_STREAMS; i++) {
+		ferry_peer_close(p->data[i]);
+		if (p->data_fd[i] >= 0)
+			close(p->data_fd[i]);
+	}
+	free(p->dconnuri);
 	if (p->client)
 		ferry_client_unref(p->client);
 	free(p->xml);
@@ -74,7 +90,10 @@ static void p2p_end(struct ferry_p2p *p, const char *error, const struct ferry_m
 {
 	struct json_object *ret;
 
-	if (error) {
+	if (error && p->peer_error[0]) {
+		ferry_client_error(p->client, "GenericError", "%s (the destination says: %s)", error,
+				   p->peer_error);
+	} else if (error) {
 		ferry_client_error(p->client, "GenericError", "%s", error);
 	} else {
 		ret = json_object_new_object();
@@ -133,6 +152,8 @@ static void on_finish(struct ferry_peer_conn *peer, struct json_object *ret, con
 	}
 	ferry_job_error(job, "migration of '%s' failed: Finish on %s: %s", p->dom->def->name,
 			ferry_peer_name(peer), desc);
+	if (!p->peer_error[0] && !strstr(job->error, desc))
+		snprintf(p->peer_error, sizeof(p->peer_error), "%s", desc);
 	log_dom(FERRY_LOG_ERR, p->dom->def->name, "%s", job->error);
 	if (p->performed && strncmp(cls, "Peer", 4) == 0) {
 		/* The answer is lost, not negative: the guest may run there already. */
@@ -144,6 +165,18 @@ static void on_finish(struct ferry_peer_conn *peer, struct json_object *ret, con
 		return;
 	}
 	confirm(p, true);
+}
+
+/* The destination gave up on its side: its reason joins ours in the answer. */
+static void on_peer_event(struct ferry_peer_conn *peer, const char *name, struct json_object *data,
+			  void *ctx)
+{
+	struct ferry_p2p *p = ctx;
+	const char *dom_name = str_member(data, "name"), *error = str_member(data, "error");
+
+	if (strcmp(name, "MIGRATION_FAILED") == 0 && dom_name && error && p->dom &&
+	    strcmp(dom_name, p->dom->def->name) == 0 && !p->peer_error[0])
+		snprintf(p->peer_error, sizeof(p->peer_error), "%s", error);
 }
 
 /* Finish (or Finish2) on the peer, with Perform's outcome. */
@@ -193,6 +226,79 @@ void ferry_p2p_step_done(struct ferry_p2p *p, struct json_object *ret, const cha
 	}
 }
 
+static void perform_go(struct ferry_p2p *p)
+{
+	p->step = P2P_PERFORM;
+	ferry_migrate_perform_local(p->d, p->dom, NULL);
+}
+
+/* Every data connection is attached: the tunnel starts, then QEMU. */
+static void tunnel_go(struct ferry_p2p *p)
+{
+	char err[512];
+
+	if (ferry_migrate_tunnel_out(p->d, p->dom, p->data_fd, p->nstreams, err, sizeof(err)) < 0) {
+		for (unsigned i = 0; i < p->nstreams; i++)
+			p->data_fd[i] = -1;	/* the job holds them now */
+		p2p_abandon(p, "tunnel: %s", err);
+		return;
+	}
+	for (unsigned i = 0; i < p->nstreams; i++)
+		p->data_fd[i] = -1;
+	log_dom(FERRY_LOG_INFO, p->dom->def->name, "%u tunnelled stream%s attached to %s",
+		p->nstreams, p->nstreams == 1 ? "" : "s", ferry_peer_name(p->peer));
+	perform_go(p);
+}
+
+static void on_attached(struct ferry_peer_conn *conn, struct json_object *ret, const char *cls,
+			const char *desc, void *data)
+{
+	struct ferry_p2p *p = data;
+	unsigned i;
+	int fd;
+
+	for (i = 0; i < p->nstreams && p->data[i] != conn; i++)
+		;
+	if (cls) {
+		p2p_abandon(p, "attaching tunnel stream %u on %s: %s", i, ferry_peer_name(conn), desc);
+		return;
+	}
+	fd = ferry_peer_take_fd(conn);
+	if (fd < 0) {
+		p2p_abandon(p, "tunnel stream %u on %s: data came with the answer",
+			    i, ferry_peer_name(conn));
+		return;
+	}
+	p->data_fd[i] = fd;
+	if (++p->nattached == p->nstreams)
+		tunnel_go(p);
+}
+
+/* One more connection to the peer per stream, each shown the token. */
+static void attach_streams(struct ferry_p2p *p)
+{
+	char err[1024];
+
+	p->nstreams = 1 + p->dom->job->parallel;
+	for (unsigned i = 0; i < p->nstreams; i++) {
+		struct json_object *args = json_object_new_object();
+
+		if (ferry_peer_connect(&p->d->loop, p->dconnuri, &p->data[i], err, sizeof(err)) < 0) {
+			json_object_put(args);
+			p2p_abandon(p, "tunnel stream %u: %s", i, err);
+			return;
+		}
+		json_object_object_add(args, "name", json_object_new_string(p->dom->def->name));
+		json_object_object_add(args, "token", json_object_new_string(p->token));
+		json_object_object_add(args, "stream", json_object_new_int((int)i));
+		if (ferry_peer_call(p->data[i], "tunnel-attach", args, PREPARE_TIMEOUT_MS,
+				    on_attached, p) < 0) {
+			p2p_abandon(p, "tunnel stream %u: the connection is gone", i);
+			return;
+		}
+	}
+}
+
 /* Perform here, to where Prepare said (or where the client said). */
 static void perform(struct ferry_p2p *p, struct json_object *ret)
 {
@@ -217,9 +323,18 @@ static void perform(struct ferry_p2p *p, struct json_object *ret)
 	}
 	if (p->protocol == 3)
 		snprintf(job->peer_host, sizeof(job->peer_host), "%s", ck.hostname);
+	if (p->flags & FERRY_MIGRATE_TUNNELLED) {
+		if (p->protocol != 3 || !(ck.features & FERRY_COOKIE_TOKEN)) {
+			p2p_abandon(p, "Prepare on %s gave no tunnel token%s", ferry_peer_name(p->peer),
+				    p->protocol != 3 ? " (a v2 peer cannot tunnel)" : "");
+			return;
+		}
+		snprintf(p->token, sizeof(p->token), "%s", ck.token);
+		attach_streams(p);
+		return;
+	}
 	snprintf(job->uri, sizeof(job->uri), "%s", uri);
-	p->step = P2P_PERFORM;
-	ferry_migrate_perform_local(p->d, p->dom, NULL);
+	perform_go(p);
 }
 
 static void prepare2(struct ferry_p2p *p);
@@ -246,6 +361,8 @@ static void prepare_call(struct ferry_p2p *p, const char *cmd, struct json_objec
 {
 	json_object_object_add(args, "xml", json_object_new_string(p->xml));
 	json_object_object_add(args, "flags", ferry_migrate_flags_json(p->flags & FERRY_MIGRATE_DEST_FLAGS));
+	if (p->parallel)
+		json_object_object_add(args, "parallel", json_object_new_int((int)p->parallel));
 	if (ferry_peer_call(p->peer, cmd, args, PREPARE_TIMEOUT_MS, on_prepare, p) < 0)
 		p2p_abandon(p, "%s: the connection is gone", ferry_peer_name(p->peer));
 }
@@ -290,6 +407,7 @@ static bool begin(struct ferry_p2p *p, struct json_object *a)
 		return false;
 	}
 	p->dom->job->p2p = p;
+	p->dom->job->parallel = p->parallel;
 	p->dom->job->bandwidth_mib = ferry_arg_u64(a, "bandwidth", 0);
 	p->dom->job->downtime_ms = ferry_arg_u64(a, "downtime", 0);
 	return true;
@@ -303,7 +421,10 @@ void ferry_migrate_p2p(struct ferry_daemon *d, struct ferry_client *c, struct js
 	struct ferry_p2p *p;
 	char err[1024];
 
-	if (!(dom = ferry_cmd_running_domain(d, c, a)))
+	unsigned parallel;
+
+	if (!ferry_migrate_parallel_arg(c, a, flags, &parallel) ||
+	    !(dom = ferry_cmd_running_domain(d, c, a)))
 		return;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -313,9 +434,16 @@ void ferry_migrate_p2p(struct ferry_daemon *d, struct ferry_client *c, struct js
 	p->d = d;
 	p->dom = dom;
 	p->flags = flags;
+	p->parallel = parallel;
+	for (unsigned i = 0; i < FERRY_TUNNEL_MAX_STREAMS; i++)
+		p->data_fd[i] = -1;
 	ferry_client_ref(c);
 	p->client = c;
 	if (ferry_arg_str(a, "uri") && !(p->data_uri = strdup(ferry_arg_str(a, "uri")))) {
+		p2p_end(p, "out of memory", NULL);
+		return;
+	}
+	if (!(p->dconnuri = strdup(dconnuri))) {
 		p2p_end(p, "out of memory", NULL);
 		return;
 	}
@@ -328,6 +456,7 @@ void ferry_migrate_p2p(struct ferry_daemon *d, struct ferry_client *c, struct js
 		p2p_abandon(p, "cannot reach the destination broker: %s", err);
 		return;
 	}
+	ferry_peer_set_event_hook(p->peer, on_peer_event, p);
 	log_dom(FERRY_LOG_INFO, dom->def->name, "p2p migration to %s", dconnuri);
 	if (ferry_migrate_speaks(d, 3))
 		prepare3(p);

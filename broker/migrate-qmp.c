@@ -4,6 +4,7 @@
  * ferry-monitor: typed requests, typed answers, never QMP text.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,56 @@ int ferry_migrate_set_params(struct ferry_vm *vm, uint64_t bandwidth_mib, uint64
 	if (!p->present)
 		return ferry_migrate_simple(vm, FERRY_MON_QUERY_STATUS, cb, data);
 	return ferry_vm_monitor(vm, &mc, cb, data);
+}
+
+struct multifd_call {
+	uint32_t channels;
+	ferry_vm_mon_cb cb;
+	void *data;
+};
+
+static void on_multifd_cap(struct ferry_vm *vm, const struct ferry_mon_result *res,
+			   const char *error, void *data)
+{
+	struct multifd_call *m = data;
+	struct ferry_mon_command mc = { .cmd = FERRY_MON_MIGRATE_SET_PARAMETERS,
+					.timeout_ms = MIGRATE_CMD_TIMEOUT_MS };
+	ferry_vm_mon_cb cb = m->cb;
+	void *cb_data = m->data;
+
+	mc.args.params.present = FERRY_MON_PARAM_MULTIFD_CHANNELS;
+	mc.args.params.multifd_channels = m->channels;
+	free(m);
+	if (error) {
+		cb(vm, NULL, error, cb_data);
+		return;
+	}
+	if (ferry_vm_monitor(vm, &mc, cb, cb_data) < 0)
+		cb(vm, NULL, "the monitor is gone", cb_data);
+}
+
+int ferry_migrate_set_multifd(struct ferry_vm *vm, unsigned channels, ferry_vm_mon_cb cb, void *data)
+{
+	struct ferry_mon_command mc = { .cmd = FERRY_MON_MIGRATE_SET_CAPABILITIES,
+					.timeout_ms = MIGRATE_CMD_TIMEOUT_MS };
+	struct multifd_call *m;
+	int r;
+
+	if (channels == 0 || channels > FERRY_MON_MULTIFD_CHANNELS_MAX)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->channels = channels;
+	m->cb = cb;
+	m->data = data;
+	mc.args.caps.count = 1;
+	mc.args.caps.cap[0].name = "multifd";
+	mc.args.caps.cap[0].state = 1;
+	r = ferry_vm_monitor(vm, &mc, on_multifd_cap, m);
+	if (r < 0)
+		free(m);
+	return r;
 }
 
 static int uri_command(struct ferry_vm *vm, uint32_t cmd, const char *uri, ferry_vm_mon_cb cb,

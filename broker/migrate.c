@@ -16,6 +16,8 @@
 #include "log.h"
 #include "migrate.h"
 #include "monitor-proto.h"
+#include "tunnel.h"
+#include "monitor-proto.h"
 #include "util.h"
 
 bool ferry_migrate_speaks(const struct ferry_daemon *d, int version)
@@ -173,5 +175,25 @@ bool ferry_migrate_flags_arg(struct ferry_client *c, struct json_object *a, unsi
 		ferry_client_error(c, "InvalidArgument", "%s", err);
 		return false;
 	}
+	return true;
+}
+
+bool ferry_migrate_parallel_arg(struct ferry_client *c, struct json_object *a, unsigned flags,
+				unsigned *n)
+{
+	uint64_t v = ferry_arg_u64(a, "parallel", 2);
+	unsigned max = (flags & FERRY_MIGRATE_TUNNELLED) ? FERRY_TUNNEL_MAX_STREAMS - 1
+							 : FERRY_MON_MULTIFD_CHANNELS_MAX;
+
+	*n = 0;
+	if (!(flags & FERRY_MIGRATE_PARALLEL))
+		return true;
+	if (v < 1 || v > max) {
+		ferry_client_error(c, "InvalidArgument", "parallel: %llu connections; %s takes 1 to %u",
+				   (unsigned long long)v, (flags & FERRY_MIGRATE_TUNNELLED) ?
+				   "a tunnelled migration" : "QEMU", max);
+		return false;
+	}
+	*n = (unsigned)v;
 	return true;
 }

@@ -40,8 +40,10 @@ void ferry_cmd_set_downtime(struct ferry_daemon *d, struct ferry_client *c, stru
 #define FERRY_MIGRATE_COMMANDS \
 	{ "migrate-begin", false, ARGS("name:s", "xml:s", "flags:a"), ARGS("name"), \
 	  ferry_cmd_migrate_begin }, \
-	{ "migrate-prepare", false, ARGS("xml:s", "cookie:s", "flags:a"), ARGS("xml", "cookie"), \
-	  ferry_cmd_migrate_prepare }, \
+	{ "migrate-prepare", false, ARGS("xml:s", "cookie:s", "flags:a", "parallel:i"), \
+	  ARGS("xml", "cookie"), ferry_cmd_migrate_prepare }, \
+	{ "tunnel-attach", false, ARGS("name:s", "token:s", "stream:i"), \
+	  ARGS("name", "token", "stream"), ferry_cmd_tunnel_attach }, \
 	{ "migrate-perform", false, ARGS("name:s", "cookie:s", "uri:s", "flags:a", "bandwidth:i", \
 	  "downtime:i", "dconnuri:s", "xml:s", "parallel:i"), ARGS("name"), \
 	  ferry_cmd_migrate_perform }, \
@@ -49,9 +51,10 @@ void ferry_cmd_set_downtime(struct ferry_daemon *d, struct ferry_client *c, stru
 	  ARGS("name"), ferry_cmd_migrate_finish }, \
 	{ "migrate-confirm", false, ARGS("name:s", "cookie:s", "flags:a", "cancelled:b"), \
 	  ARGS("name"), ferry_cmd_migrate_confirm }, \
-	{ "migrate-prepare2", false, ARGS("xml:s", "flags:a"), ARGS("xml"), \
+	{ "migrate-prepare2", false, ARGS("xml:s", "flags:a", "parallel:i"), ARGS("xml"), \
 	  ferry_cmd_migrate_prepare2 }, \
-	{ "migrate-perform2", false, ARGS("name:s", "uri:s", "flags:a", "bandwidth:i", "downtime:i"), \
+	{ "migrate-perform2", false, ARGS("name:s", "uri:s", "flags:a", "bandwidth:i", "downtime:i", \
+	  "parallel:i"), \
 	  ARGS("name", "uri"), ferry_cmd_migrate_perform2 }, \
 	{ "migrate-finish2", false, ARGS("name:s", "flags:a", "retcode:i"), ARGS("name"), \
 	  ferry_cmd_migrate_finish2 }, \
@@ -69,6 +72,13 @@ bool ferry_migrate_speaks(const struct ferry_daemon *d, int version);
 
 /* @a's "flags" list into @flags; false after answering @c why not. */
 bool ferry_migrate_flags_arg(struct ferry_client *c, struct json_object *a, unsigned *flags);
+
+/*
+ * @a's "parallel" (default 2) when @flags has parallel, else 0; false
+ * after answering @c that it is out of range.
+ */
+bool ferry_migrate_parallel_arg(struct ferry_client *c, struct json_object *a, unsigned flags,
+				unsigned *n);
 
 /* Refuse a URI QEMU must never be handed: only tcp: and unix: (never exec:). */
 int ferry_migrate_check_uri(const char *uri, char *err, size_t errlen);
@@ -91,6 +101,8 @@ void ferry_migrate_stats_from_cookie(const struct ferry_cookie *ck, struct ferry
 /* QEMU's side, through ferry-monitor. Each returns 0 (@cb will run) or -errno. */
 int ferry_migrate_set_params(struct ferry_vm *vm, uint64_t bandwidth_mib, uint64_t downtime_ms,
 			     ferry_vm_mon_cb cb, void *data);
+/* QEMU's multifd capability on, with @channels channels (then @cb). */
+int ferry_migrate_set_multifd(struct ferry_vm *vm, unsigned channels, ferry_vm_mon_cb cb, void *data);
 int ferry_migrate_start(struct ferry_vm *vm, const char *uri, ferry_vm_mon_cb cb, void *data);
 int ferry_migrate_incoming(struct ferry_vm *vm, const char *uri, ferry_vm_mon_cb cb, void *data);
 int ferry_migrate_query(struct ferry_vm *vm, ferry_vm_mon_cb cb, void *data);
@@ -129,6 +141,21 @@ void ferry_migrate_p2p(struct ferry_daemon *d, struct ferry_client *c, struct js
 		       unsigned flags);
 /* A local step of a p2p migration ended: @ret its answer, or @error. */
 void ferry_p2p_step_done(struct ferry_p2p *p2p, struct json_object *ret, const char *error);
+
+/* migrate-in.c: give up on an incoming VM (killed; Finish answers @why). */
+void ferry_migrate_in_abandon(struct ferry_domain *dom, const char *why);
+
+/*
+ * migrate-tunnel.c. Destination: a token, a helper for @nstreams streams
+ * and QEMU's private socket (job->uri) for the incoming job of @dom.
+ * Source: the same for the job migrating @dom out, with @data_fds (taken)
+ * already attached to the peer. Both return 0 or -errno with @err.
+ */
+int ferry_migrate_tunnel_in(struct ferry_daemon *d, struct ferry_domain *dom, unsigned nstreams,
+			    char *err, size_t errlen);
+int ferry_migrate_tunnel_out(struct ferry_daemon *d, struct ferry_domain *dom, const int *data_fds,
+			     unsigned n, char *err, size_t errlen);
+void ferry_cmd_tunnel_attach(struct ferry_daemon *d, struct ferry_client *c, struct json_object *a);
 
 /* migrate-out.c: the client driving @dom's migration out is gone. */
 void ferry_migrate_out_orphaned(struct ferry_daemon *d, struct ferry_domain *dom);

@@ -11,14 +11,13 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "client-proto.h"
 #include "log.h"
 #include "peer.h"
-#include "uri.h"
+#include "transport.h"
 #include "util.h"
 
 /* A broker's answers are small, but a domain XML may ride in one. */
@@ -29,6 +28,8 @@ struct ferry_peer_conn {
 	int fd;
 	int timer_fd;
 	pid_t ssh_pid;			/* ssh:// transports; 0 for unix:// */
+	int err_fd;			/* ssh's stderr, -1 when none or at its end */
+	struct ferry_stderr_tail err_tail;	/* its last line, for messages */
 	char name[160];
 	struct ferry_linebuf in;
 	char *out;
@@ -40,6 +41,8 @@ struct ferry_peer_conn {
 	char cmd[48];			/* the request in flight, for messages */
 	ferry_peer_reply_fn cb;
 	void *data;
+	ferry_peer_event_fn on_event;
+	void *event_ctx;
 };
 
 static void conn_free(struct ferry_peer_conn *p);
@@ -121,6 +124,14 @@ static void fail(struct ferry_peer_conn *p, const char *cls, const char *fmt, ..
 	va_end(ap);
 	p->failed = true;
 	ferry_loop_del(p->loop, p->fd);
+	if (p->err_fd >= 0)
+		ferry_stderr_tail_read(p->err_fd, &p->err_tail);
+	if (ferry_stderr_tail_line(&p->err_tail)[0]) {
+		size_t n = strlen(why);
+
+		/* ssh says last why it gave up ("Host key verification failed."). */
+		snprintf(why + n, sizeof(why) - n, " (ssh: %s)", ferry_stderr_tail_line(&p->err_tail));
+	}
 	log_warn("peer %s: %s", p->name, why);
 	deliver(p, NULL, cls, why);
 }
@@ -165,14 +176,21 @@ static bool check_greeting(struct ferry_peer_conn *p, struct json_object *o)
 /* One line from the peer: the greeting, an event (ignored) or our answer. */
 static void on_line(struct ferry_peer_conn *p, struct json_object *o)
 {
-	struct json_object *ret, *e, *cls, *desc;
+	struct json_object *ret, *e, *cls, *desc, *ev, *data = NULL;
 
 	if (!p->greeted) {
 		check_greeting(p, o);
 		return;
 	}
-	if (json_object_object_get_ex(o, "event", NULL))
+	if (json_object_object_get_ex(o, "event", &ev)) {
+		if (p->on_event && json_object_is_type(ev, json_type_string)) {
+			json_object_object_get_ex(o, "data", &data);
+			p->depth++;
+			p->on_event(p, json_object_get_string(ev), data, p->event_ctx);
+			p->depth--;
+		}
 		return;
+	}
 	if (!p->cb) {
 		fail(p, "PeerProtocol", "an answer nobody asked for");
 		return;
@@ -201,8 +219,9 @@ static void read_lines(struct ferry_peer_conn *p)
 	if (n == -EAGAIN)
 		return;
 	if (n <= 0) {
-		fail(p, "PeerGone", "the peer broker closed the connection%s%s%s",
-		     p->cb ? " during " : "", p->cb ? p->cmd : "", n < 0 ? ": read error" : "");
+		fail(p, "PeerGone", "the peer broker closed the connection%s%s%s%s",
+		     p->cb ? " during " : "", p->cb ? p->cmd : "", n < 0 ? ": " : "",
+		     n < 0 ? strerror((int)-n) : "");
 		return;
 	}
 	while (!p->failed && !p->closed && (r = ferry_linebuf_next(&p->in, &line, &len)) != 0) {
@@ -238,6 +257,18 @@ static void on_io(struct ferry_loop *loop, int fd, uint32_t events, void *data)
 		conn_free(p);
 }
 
+/* ssh's stderr: kept for messages, and drained so that ssh never blocks on it. */
+static void on_stderr(struct ferry_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct ferry_peer_conn *p = data;
+
+	if (ferry_stderr_tail_read(fd, &p->err_tail) != 0) {
+		ferry_loop_del(loop, fd);
+		close(fd);
+		p->err_fd = -1;
+	}
+}
+
 static void on_timer(struct ferry_loop *loop, int fd, uint32_t events, void *data)
 {
 	struct ferry_peer_conn *p = data;
@@ -252,30 +283,6 @@ static void on_timer(struct ferry_loop *loop, int fd, uint32_t events, void *dat
 		conn_free(p);
 }
 
-static int transport_connect(const char *text, int *fdp, pid_t *pid, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct ferry_uri u;
-	int fd, e;
-
-	*pid = 0;
-	if (ferry_uri_parse(text, &u, err, errlen) < 0)
-		return -EINVAL;
-	if (u.scheme != FERRY_URI_UNIX)
-		return ferry_err(err, errlen, -EPROTONOSUPPORT, "%s: only unix:// peers for now", text);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return ferry_err(err, errlen, -errno, "socket: %s", strerror(errno));
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", u.path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		e = errno;
-		close(fd);
-		return ferry_err(err, errlen, -e, "connecting to %s: %s", u.path, strerror(e));
-	}
-	*fdp = fd;
-	return 0;
-}
-
 int ferry_peer_connect(struct ferry_loop *loop, const char *uri, struct ferry_peer_conn **out,
 		       char *err, size_t errlen)
 {
@@ -283,7 +290,9 @@ int ferry_peer_connect(struct ferry_loop *loop, const char *uri, struct ferry_pe
 	int fd, r;
 	pid_t pid = 0;
 
-	r = transport_connect(uri, &fd, &pid, err, errlen);
+	int err_fd = -1;
+
+	r = ferry_transport_connect_capture(uri, &fd, &pid, &err_fd, err, errlen);
 	if (r < 0)
 		return r;
 	p = calloc(1, sizeof(*p));
@@ -292,7 +301,13 @@ int ferry_peer_connect(struct ferry_loop *loop, const char *uri, struct ferry_pe
 	p->loop = loop;
 	p->fd = fd;
 	p->ssh_pid = pid;
-	snprintf(p->name, sizeof(p->name), "%s", uri);
+	p->err_fd = err_fd;
+	if (err_fd >= 0 && ferry_loop_add(loop, err_fd, EPOLLIN, on_stderr, p) < 0) {
+		close(err_fd);
+		p->err_fd = -1;
+	}
+	/* Messages name the peer without the query: it only names local key files. */
+	snprintf(p->name, sizeof(p->name), "%.*s", (int)strcspn(uri, "?"), uri);
 	ferry_linebuf_init(&p->in, PEER_LINE_MAX);
 	p->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (p->timer_fd < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0 ||
@@ -310,12 +325,18 @@ int ferry_peer_connect(struct ferry_loop *loop, const char *uri, struct ferry_pe
 fail:
 	if (p->timer_fd >= 0)
 		close(p->timer_fd);
+	if (p->err_fd >= 0) {
+		ferry_loop_del(loop, p->err_fd);
+		close(p->err_fd);
+	}
 	free(p);
 	close(fd);
 	if (pid > 0)
 		reap_later(loop, pid);
 	return ferry_err(err, errlen, r, "%s: %s", uri, strerror(-r));
 nomem:
+	if (err_fd >= 0)
+		close(err_fd);
 	close(fd);
 	if (pid > 0)
 		reap_later(loop, pid);
@@ -373,6 +394,12 @@ int ferry_peer_take_fd(struct ferry_peer_conn *p)
 	return fd;
 }
 
+void ferry_peer_set_event_hook(struct ferry_peer_conn *p, ferry_peer_event_fn fn, void *ctx)
+{
+	p->on_event = fn;
+	p->event_ctx = ctx;
+}
+
 const char *ferry_peer_name(const struct ferry_peer_conn *p)
 {
 	return p->name;
@@ -386,6 +413,10 @@ static void conn_free(struct ferry_peer_conn *p)
 	}
 	ferry_loop_del(p->loop, p->timer_fd);
 	close(p->timer_fd);
+	if (p->err_fd >= 0) {
+		ferry_loop_del(p->loop, p->err_fd);
+		close(p->err_fd);
+	}
 	if (p->ssh_pid > 0)
 		reap_later(p->loop, p->ssh_pid);
 	ferry_linebuf_release(&p->in);

@@ -64,6 +64,11 @@ int ferry_peer_call(struct ferry_peer_conn *p, const char *cmd, struct json_obje
  */
 int ferry_peer_take_fd(struct ferry_peer_conn *p);
 
+/* Events from the peer, in order with the answers; NULL drops them (the default). */
+typedef void (*ferry_peer_event_fn)(struct ferry_peer_conn *p, const char *name,
+				    struct json_object *data, void *ctx);
+void ferry_peer_set_event_hook(struct ferry_peer_conn *p, ferry_peer_event_fn fn, void *ctx);
+
 /* A text naming the peer for messages: "unix:///run/ferry/ferry-sock". */
 const char *ferry_peer_name(const struct ferry_peer_conn *p);
 

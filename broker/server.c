@@ -22,6 +22,7 @@
 #define MAX_OUTPUT (16u * 1024 * 1024)
 
 static void client_drop(struct ferry_client *c);
+static void hand_over(struct ferry_client *c);
 static void client_process(struct ferry_client *c);
 
 static int listen_on(const char *path, char *err, size_t errlen)
@@ -69,8 +70,11 @@ static void flush_out(struct ferry_client *c)
 		memmove(c->out, c->out + n, c->outlen - (size_t)n);
 		c->outlen -= (size_t)n;
 	}
-	if (c->outlen == 0 && c->closing) {
-		client_drop(c);
+	if (c->outlen == 0 && c->closing && !c->in_handler) {
+		if (c->hand_over)
+			hand_over(c);
+		else
+			client_drop(c);
 		return;
 	}
 	ferry_loop_mod(c->srv->loop, c->fd, (c->waiting || c->closing ? 0 : EPOLLIN) |
@@ -315,9 +319,12 @@ static void client_free(struct ferry_client *c)
 /* Disconnect now; the struct lives on while an answer in progress holds it. */
 static void client_drop(struct ferry_client *c)
 {
+	void (*cb)(int fd, void *data) = c->hand_over;
+
 	if (c->dead)
 		return;
 	c->dead = true;
+	c->hand_over = NULL;
 	ferry_loop_del(c->srv->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
@@ -325,8 +332,44 @@ static void client_drop(struct ferry_client *c)
 		  (int)c->peer.pid);
 	if (c->srv->on_close)
 		c->srv->on_close(c, c->srv->ctx);
+	if (cb)
+		cb(-ECONNRESET, c->hand_over_data);
 	ferry_client_ref(c);
 	ferry_client_unref(c);
+}
+
+/* The answer is out: the socket leaves the server for whoever asked for it. */
+static void hand_over(struct ferry_client *c)
+{
+	void (*cb)(int fd, void *data) = c->hand_over;
+	int fd = c->fd;
+
+	c->hand_over = NULL;
+	if (c->inlen) {
+		log_warn("client %u sent %zu bytes before its stream began: dropping it", c->id, c->inlen);
+		client_drop(c);
+		cb(-EPROTO, c->hand_over_data);
+		return;
+	}
+	ferry_loop_del(c->srv->loop, fd);
+	c->fd = -1;
+	c->dead = true;
+	log_debug("client %u (uid %u, pid %d) handed over as a data stream", c->id,
+		  (unsigned)c->peer.uid, (int)c->peer.pid);
+	if (c->srv->on_close)
+		c->srv->on_close(c, c->srv->ctx);
+	cb(fd, c->hand_over_data);
+	ferry_client_ref(c);
+	ferry_client_unref(c);
+}
+
+void ferry_client_hand_over(struct ferry_client *c, struct json_object *ret,
+			    void (*cb)(int fd, void *data), void *data)
+{
+	c->hand_over = cb;
+	c->hand_over_data = data;
+	c->closing = true;
+	ferry_client_return(c, ret);
 }
 
 void ferry_client_ref(struct ferry_client *c)

@@ -62,6 +62,9 @@ struct ferry_client {
 	bool closing;			/* close once the output is written */
 	bool dead;			/* disconnected; kept while referenced */
 	unsigned refs;
+	/* Set by ferry_client_hand_over(): who takes the socket once the answer is out. */
+	void (*hand_over)(int fd, void *data);
+	void *hand_over_data;
 };
 
 /*
@@ -79,6 +82,17 @@ void ferry_server_close(struct ferry_server *s);
 void ferry_client_return(struct ferry_client *c, struct json_object *ret);
 void ferry_client_error(struct ferry_client *c, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * ferry_client_hand_over - answer the current request with @ret (taken),
+ * then, once the answer is written, take the connection off the server
+ * and give its socket to @cb, which owns it from then on: the stream
+ * that follows is no longer JSON. A client that sent anything after the
+ * request is dropped instead, and @cb gets -EPROTO; one that goes before
+ * its answer is out gives @cb -ECONNRESET.
+ */
+void ferry_client_hand_over(struct ferry_client *c, struct json_object *ret,
+			    void (*cb)(int fd, void *data), void *data);
 
 /* Keep a client struct alive across an asynchronous answer. */
 void ferry_client_ref(struct ferry_client *c);

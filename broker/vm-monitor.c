@@ -28,18 +28,6 @@ struct vm_call {
 
 static void guest_shutdown(struct ferry_vm *vm, bool guest, const char *reason);
 
-/* An ERROR reply from the helper as "text"; QEMU's own errors come this way. */
-static void reply_error_text(const struct ferry_msg *reply, char *buf, size_t len)
-{
-	struct ferry_rbuf r;
-	const char *text;
-
-	ferry_rbuf_init(&r, reply->payload, reply->len);
-	ferry_get_i32(&r, "errno");
-	text = ferry_get_str(&r, "message");
-	snprintf(buf, len, "%s", r.err ? "malformed error reply" : text);
-}
-
 void vm_monitor_broken(struct ferry_vm *vm, const char *why)
 {
 	if (vm->mon_broken)
@@ -104,7 +92,7 @@ static void on_attached(struct ferry_helper *h, const struct ferry_msg *reply, v
 		return;
 	}
 	if (reply->hdr.type == FERRY_MSG_ERROR) {
-		reply_error_text(reply, why, sizeof(why));
+		ferry_reply_error_text(reply, why, sizeof(why));
 		vm_start_fail(vm, "attaching the monitor: %s", why);
 		return;
 	}
@@ -251,7 +239,7 @@ static void on_mon_reply(struct ferry_helper *h, const struct ferry_msg *reply, 
 			 vm->qemu_exited ? "QEMU exited" : "the helper ended");
 		call->cb(vm, NULL, why, call->data);
 	} else if (reply->hdr.type == FERRY_MSG_ERROR) {
-		reply_error_text(reply, why, sizeof(why));
+		ferry_reply_error_text(reply, why, sizeof(why));
 		call->cb(vm, NULL, why, call->data);
 	} else if (ferry_mon_get_result(reply->payload, reply->len, &res, why, sizeof(why)) < 0 ||
 		   res.cmd != call->cmd) {

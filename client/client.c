@@ -18,15 +18,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "client-proto.h"
+#include "transport.h"
 #include "util.h"
 
-#define NAME_MAX_LEN 128u
+#define NAME_MAX_LEN 256u
 #define BROKEN_MAX 256u
+/*
+ * How long ssh gets to end after its stream did: one round trip for the
+ * remote proxy to see its end and exit, with room for a slow link.
+ */
+#define SSH_EXIT_WAIT_MS 3000
 
 struct ferry_client {
 	int fd;
@@ -42,6 +48,10 @@ struct ferry_client {
 	size_t dropped;
 	ferry_event_hook hook;			/* events go here instead, when set */
 	void *hook_data;
+	/* ssh:// only: the ssh process and the pipe of its stderr. */
+	pid_t ssh_pid;				/* 0: none, or reaped */
+	int ssh_err_fd;				/* -1: none, or at its end */
+	struct ferry_stderr_tail ssh_tail;
 };
 
 /* Remember why the connection died; later calls repeat it. */
@@ -71,18 +81,70 @@ static int remaining_ms(int64_t deadline)
 	return deadline - now > INT32_MAX ? INT32_MAX : (int)(deadline - now);
 }
 
-/* Wait for @events on the socket; 0, -ETIMEDOUT or -errno. */
+/* Keep ssh's last word, and keep its stderr from filling up. */
+static void drain_ssh_stderr(struct ferry_client *cl)
+{
+	if (cl->ssh_err_fd >= 0 && ferry_stderr_tail_read(cl->ssh_err_fd, &cl->ssh_tail) != 0) {
+		close(cl->ssh_err_fd);
+		cl->ssh_err_fd = -1;
+	}
+}
+
+/*
+ * Wait for @events on the socket; 0, -ETIMEDOUT or -errno. ssh's stderr
+ * is read on the way, whenever it has something.
+ */
 static int wait_fd(struct ferry_client *cl, short events, int64_t deadline)
 {
-	struct pollfd p = { .fd = cl->fd, .events = events };
-	int n;
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = cl->fd, .events = events },
+			{ .fd = cl->ssh_err_fd, .events = POLLIN },
+		};
+		int n = poll(p, cl->ssh_err_fd >= 0 ? 2 : 1, remaining_ms(deadline));
 
-	do
-		n = poll(&p, 1, remaining_ms(deadline));
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == 0 ? -ETIMEDOUT : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (p[1].revents)
+			drain_ssh_stderr(cl);
+		if (p[0].revents)
+			return 0;
+	}
+}
+
+/*
+ * The stream ended while waiting for @what. Over ssh, the broker closing
+ * is one reason among many (no ssh route, a refused key or host key, no
+ * ferryctl over there, no broker there): ssh's exit status and the last
+ * line of its stderr tell which. Our half-close ends the remote proxy,
+ * which ends ssh.
+ */
+static int stream_ended(struct ferry_client *cl, const char *what, char *err, size_t errlen)
+{
+	const char *mid = ferry_linebuf_partial(&cl->rx) ? " mid-line" : "";
+	char how[96];
+	const char *line;
+	int st;
+
+	if (cl->ssh_pid > 0) {
+		shutdown(cl->fd, SHUT_WR);
+		if (ferry_transport_reap(cl->ssh_pid, SSH_EXIT_WAIT_MS, &st) == 0 &&
+		    !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+			cl->ssh_pid = 0;
+			drain_ssh_stderr(cl);
+			ferry_wait_status_describe(st, how, sizeof(how));
+			line = ferry_stderr_tail_line(&cl->ssh_tail);
+			return ferry_err(err, errlen, -ECONNRESET, "%s: ssh %s while waiting for %s%s%s",
+				    cl->name, how, what, *line ? ": " : "", line);
+		}
+		cl->ssh_pid = 0;
+	}
+	return ferry_err(err, errlen, -ECONNRESET, "broker closed the connection%s while waiting for %s",
+		    mid, what);
 }
 
 /*
@@ -145,8 +207,7 @@ static int recv_obj(struct ferry_client *cl, int64_t deadline, const char *what,
 			return ferry_err(err, errlen, r, "waiting for %s: %s", what, strerror(-r));
 		n = ferry_linebuf_read(&cl->rx, cl->fd);
 		if (n == 0)
-			return ferry_err(err, errlen, -ECONNRESET, "broker closed the connection%s while waiting for %s",
-				    ferry_linebuf_partial(&cl->rx) ? " mid-line" : "", what);
+			return stream_ended(cl, what, err, errlen);
 		if (n < 0 && n != -EAGAIN)
 			return ferry_err(err, errlen, (int)n, "reading %s: %s", what, strerror((int)-n));
 	}
@@ -271,11 +332,11 @@ static int parse_greeting(struct ferry_client *cl, struct json_object *g,
 	return 0;
 }
 
-int ferry_client_open_fd(int fd, const char *name, int timeout_ms,
-			 struct ferry_client **out, char *err, size_t errlen)
+/* A client on @fd, owned from here on, also on failure. */
+static int client_new(int fd, const char *name, int timeout_ms, struct ferry_client **out,
+		      char *err, size_t errlen)
 {
 	struct ferry_client *cl = calloc(1, sizeof(*cl));
-	struct json_object *g = NULL;
 	int flags, r;
 
 	*out = NULL;
@@ -284,6 +345,7 @@ int ferry_client_open_fd(int fd, const char *name, int timeout_ms,
 		return ferry_err(err, errlen, -ENOMEM, "out of memory");
 	}
 	cl->fd = fd;
+	cl->ssh_err_fd = -1;
 	copy_clean(cl->name, sizeof(cl->name), name ? name : "broker");
 	ferry_linebuf_init(&cl->rx, FERRY_PROTO_RECV_MAX);
 	cl->timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
@@ -300,6 +362,18 @@ int ferry_client_open_fd(int fd, const char *name, int timeout_ms,
 		ferry_client_free(cl);
 		return ferry_err(err, errlen, r, "%s: fcntl: %s", name ? name : "broker", strerror(-r));
 	}
+	*out = cl;
+	return 0;
+}
+
+/* Read the greeting; on failure @cl is freed and *@out left NULL. */
+static int client_greet(struct ferry_client *cl, struct ferry_client **out,
+			char *err, size_t errlen)
+{
+	struct json_object *g = NULL;
+	int r;
+
+	*out = NULL;
 	r = recv_obj(cl, deadline_of(cl->timeout_ms), "the greeting", &g, err, errlen);
 	if (r == 0)
 		r = parse_greeting(cl, g, err, errlen);
@@ -312,57 +386,58 @@ int ferry_client_open_fd(int fd, const char *name, int timeout_ms,
 	return 0;
 }
 
-static int connect_unix(const struct ferry_uri *u, const char *uri, int *fd,
-			char *err, size_t errlen)
+int ferry_client_open_fd(int fd, const char *name, int timeout_ms,
+			 struct ferry_client **out, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct ferry_client *cl;
+	int r = client_new(fd, name, timeout_ms, &cl, err, errlen);
 
-	if (s < 0)
-		return ferry_err(err, errlen, -errno, "cannot connect to %s: socket: %s", uri,
-			    strerror(errno));
-	memcpy(sa.sun_path, u->path, strlen(u->path) + 1);
-	while (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != EINTR)
-			return ferry_err(err, errlen, -errno, "cannot connect to %s: %s", uri,
-				    strerror(errno));
-	}
-	*fd = steal_fd(&s);
-	return 0;
+	*out = NULL;
+	if (r < 0)
+		return r;
+	return client_greet(cl, out, err, errlen);
 }
 
 int ferry_client_connect(const char *uri, int timeout_ms, struct ferry_client **out,
 			 char *err, size_t errlen)
 {
-	struct ferry_uri u;
-	int fd = -1;
-	int r;
+	struct ferry_client *cl;
+	char name[NAME_MAX_LEN];
+	int fd, errfd, st, r;
+	pid_t pid;
 
 	*out = NULL;
-	r = ferry_uri_parse(uri, &u, err, errlen);
+	r = ferry_transport_connect_capture(uri, &fd, &pid, &errfd, err, errlen);
 	if (r < 0)
 		return r;
-	switch (u.scheme) {
-	case FERRY_URI_UNIX:
-		r = connect_unix(&u, uri, &fd, err, errlen);
-		break;
-	case FERRY_URI_SSH:
-		return ferry_err(err, errlen, -EPROTONOSUPPORT,
-			    "'%s': ssh transport is not supported yet", uri);
-	default:
-		return ferry_err(err, errlen, -EPROTONOSUPPORT, "'%s': unsupported URI", uri);
+	/* An ssh URI's query names local key files: messages can do without. */
+	snprintf(name, sizeof(name), "%.*s", (int)(pid > 0 ? strcspn(uri, "?") : strlen(uri)), uri);
+	r = client_new(fd, name, timeout_ms, &cl, err, errlen);
+	if (r < 0) {
+		if (errfd >= 0)
+			close(errfd);
+		if (pid > 0)
+			ferry_transport_reap(pid, SSH_EXIT_WAIT_MS, &st);
+		return r;
 	}
-	if (r < 0)
-		return r;
-	return ferry_client_open_fd(fd, uri, timeout_ms, out, err, errlen);
+	cl->ssh_pid = pid;
+	cl->ssh_err_fd = errfd;
+	return client_greet(cl, out, err, errlen);
 }
 
 void ferry_client_free(struct ferry_client *cl)
 {
+	int st;
+
 	if (!cl)
 		return;
+	/* ssh sees its stdin end and stops, once the remote proxy has. */
 	if (cl->fd >= 0)
 		close(cl->fd);
+	if (cl->ssh_pid > 0)
+		ferry_transport_reap(cl->ssh_pid, SSH_EXIT_WAIT_MS, &st);
+	if (cl->ssh_err_fd >= 0)
+		close(cl->ssh_err_fd);
 	ferry_linebuf_release(&cl->rx);
 	json_object_put(cl->events);
 	free(cl);

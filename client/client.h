@@ -38,10 +38,18 @@ struct ferry_client;
 
 /*
  * ferry_client_connect - connect to @uri and read the greeting
+ * @uri:        unix:///path or ssh://... (docs/transports.md); over ssh
+ *              the library runs ssh (transport.h), keeps the last line of
+ *              its stderr for messages, and reaps it when the client is
+ *              freed.
  * @timeout_ms: how long to wait for the greeting and, until changed with
  *              ferry_client_set_timeout(), for each answer; -1 forever.
  * A broker that refuses the peer sends an error instead of a greeting:
- * that is -EREMOTEIO with the broker's reason in @err.
+ * that is -EREMOTEIO with the broker's reason in @err. An ssh that gives
+ * up (no route, a refused key or host key, no ferryctl or no broker over
+ * there) is -ECONNRESET with ssh's exit status and its last line of
+ * stderr ("ssh exited with status 255 while waiting for the greeting:
+ * Host key verification failed.").
  * Return: 0 with a new client in @out, or a negative errno with @err
  * naming the URI and what failed.
  */
@@ -56,7 +64,11 @@ int ferry_client_connect(const char *uri, int timeout_ms, struct ferry_client **
 int ferry_client_open_fd(int fd, const char *name, int timeout_ms,
 			 struct ferry_client **out, char *err, size_t errlen);
 
-/* Close the connection and drop queued events. NULL is fine. */
+/*
+ * Close the connection and drop queued events. NULL is fine. Over ssh,
+ * waits up to 3 s for ssh to end (the remote proxy ends on our close),
+ * then kills it. An application that ignores SIGCHLD reaps nothing here.
+ */
 void ferry_client_free(struct ferry_client *cl);
 static inline void ferry_client_freep(struct ferry_client **cl)
 {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include "client.h"
 #include "ctl.h"
+#include "transport.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
@@ -106,6 +108,7 @@ static void usage(FILE *f)
 	      "                            print domain lifecycle events as they come\n"
 	      "  migrate [--live] [--suspend] [--persistent] [--undefinesource] [--xml FILE]\n"
 	      "          [--bandwidth MIB/S] [--max-downtime MS] [--timeout SEC] [--verbose]\n"
+	      "          [--p2p [--tunnelled [--compressed]] [--migrateuri URI]] [--parallel N]\n"
 	      "          NAME DEST_URI     migrate a domain to the broker at DEST_URI\n"
 	      "  domjobinfo NAME [--completed]\n"
 	      "                            show the running (or last completed) job\n"
@@ -114,9 +117,13 @@ static void usage(FILE *f)
 	      "                            cap a migration's bandwidth (0: unlimited)\n"
 	      "  migrate-setmaxdowntime NAME MS\n"
 	      "                            the downtime a migration may take at its end\n"
+	      "  proxy [--socket PATH]     relay stdin and stdout to a local broker socket\n"
+	      "                            (what an ssh:// URI runs on the remote host)\n"
 	      "\n"
 	      "Options:\n"
-	      "  -c, --connect URI   broker to talk to: unix:///path/to/socket\n"
+	      "  -c, --connect URI   broker to talk to: unix:///path/to/socket or\n"
+	      "                      ssh://[user@]host[:port][/socket][?keyfile=PATH&\n"
+	      "                      known_hosts=PATH&ferryctl=PATH]\n"
 	      "  --json              print the answer as JSON\n"
 	      "  --timeout SEC       give up waiting for an answer after SEC seconds\n"
 	      "  -h, --help          show this help\n"
@@ -611,6 +618,52 @@ int ctl_connect(const char *uri, int timeout_ms, struct ferry_client **out)
 	return 0;
 }
 
+/*
+ * proxy [--socket PATH]: the remote end of an ssh:// URI. The socket is
+ * PATH, else -c's unix URI, else the default one, never another ssh hop.
+ */
+static int run_proxy(const char *uri, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char buf[FERRY_URI_MAX + 1], err[1024];
+	struct ferry_uri u;
+	int o, fd, r;
+	pid_t pid;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (o != 's')
+			return usage_error("proxy: bad or incomplete option '%s'", argv[optind - 1]);
+		if (optarg[0] != '/')
+			return usage_error("proxy: --socket: '%s' is not an absolute path", optarg);
+		snprintf(buf, sizeof(buf), "unix://%s", optarg);
+		uri = buf;
+	}
+	if (optind < argc)
+		return usage_error("proxy: unexpected argument '%s'", argv[optind]);
+	if (!uri && ferry_default_uri(buf, sizeof(buf), err, sizeof(err)) == 0)
+		uri = buf;
+	r = uri ? ferry_uri_parse(uri, &u, err, sizeof(err)) : -ENOENT;
+	if (r == 0 && u.scheme != FERRY_URI_UNIX)
+		r = ferry_err(err, sizeof(err), -EINVAL, "'%s' is not a local socket", uri);
+	if (r == 0)
+		r = ferry_transport_connect(uri, &fd, &pid, err, sizeof(err));
+	if (r < 0) {
+		ctl_err("proxy: %s", err);
+		return EXIT_FAILURE;
+	}
+	/* A side going away must be a message, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	r = ferry_proxy_pump(STDIN_FILENO, STDOUT_FILENO, fd, err, sizeof(err));
+	close(fd);
+	if (r < 0)
+		ctl_err("proxy: %s", err);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl c = { .timeout_ms = -1, .ev_timeout_ms = -1 };
@@ -622,6 +675,8 @@ int main(int argc, char **argv)
 		return r;
 	if (optind >= argc)
 		return usage_error("no command given");
+	if (!strcmp(argv[optind], "proxy"))
+		return run_proxy(c.uri, argc - optind, argv + optind);
 	r = ctl_migration_main(c.uri, c.json, c.timeout_ms, argc - optind, argv + optind);
 	if (r != -ENOENT)
 		return r;

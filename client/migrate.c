@@ -27,12 +27,12 @@
 enum {
 	MO_LIVE = 1, MO_SUSPEND, MO_PERSISTENT, MO_UNDEFINE, MO_XML, MO_BANDWIDTH, MO_DOWNTIME,
 	MO_TIMEOUT, MO_VERBOSE, MO_JSON, MO_COMPLETED, MO_P2P, MO_TUNNELLED, MO_PARALLEL,
-	MO_MIGRATEURI,
+	MO_MIGRATEURI, MO_COMPRESSED,
 };
 
 struct mig {
 	const char *src_uri, *dst_uri, *name, *xml_file, *data_uri;
-	bool live, suspend, persistent, undefine, verbose, json, p2p, tunnelled;
+	bool live, suspend, persistent, undefine, verbose, json, p2p, tunnelled, compressed;
 	uint64_t bandwidth, downtime, parallel;
 	int timeout_s;			/* suspend the guest after this long (0: never) */
 	int call_timeout_ms;
@@ -74,6 +74,8 @@ static struct json_object *flags_list(const struct mig *m)
 		json_object_array_add(f, json_object_new_string("tunnelled"));
 	if (m->parallel)
 		json_object_array_add(f, json_object_new_string("parallel"));
+	if (m->compressed)
+		json_object_array_add(f, json_object_new_string("compressed"));
 	return f;
 }
 
@@ -394,6 +396,7 @@ static int parse_migrate(struct mig *m, int argc, char **argv)
 		{ "tunneled", no_argument, NULL, MO_TUNNELLED },
 		{ "parallel", required_argument, NULL, MO_PARALLEL },
 		{ "migrateuri", required_argument, NULL, MO_MIGRATEURI },
+		{ "compressed", no_argument, NULL, MO_COMPRESSED },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -412,6 +415,7 @@ static int parse_migrate(struct mig *m, int argc, char **argv)
 		case MO_P2P: m->p2p = true; break;
 		case MO_TUNNELLED: m->tunnelled = true; break;
 		case MO_MIGRATEURI: m->data_uri = optarg; break;
+		case MO_COMPRESSED: m->compressed = true; break;
 		case MO_PARALLEL:
 			if (parse_u64("--parallel", optarg, 255, &m->parallel) || m->parallel < 1)
 				return usage("--parallel: a number of connections from 1 to 255");
@@ -435,6 +439,9 @@ static int parse_migrate(struct mig *m, int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return usage("migrate: expected NAME DEST_URI");
+	if (m->compressed && !m->tunnelled)
+		return usage("migrate: --compressed needs --tunnelled: ferry-compress works on "
+			     "the tunnel's streams");
 	if (m->tunnelled && !m->p2p)
 		return usage("migrate: --tunnelled needs --p2p: the data travels inside the "
 			     "source broker's own connection to the destination");
@@ -477,7 +484,7 @@ static void print_jobinfo(struct json_object *info)
 		{ "mbps", "Throughput (Mbit/s)" }, { "dirty_pages_rate", "Dirty rate (pages/s)" },
 		{ "iteration", "Iteration" }, { "expected_downtime_ms", "Expected downtime (ms)" },
 		{ "total_time_ms", "Total time (ms)" }, { "downtime_ms", "Downtime (ms)" },
-		{ "setup_time_ms", "Setup time (ms)" },
+		{ "setup_time_ms", "Setup time (ms)" }, { "tunnel_bytes", "Tunnel bytes (B)" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {

@@ -166,6 +166,8 @@ int ferry_helper_main(int argc, char **argv, const struct ferry_helper_def *def)
 	for (size_t i = 0; i < def->nspecs; i++)
 		specs[n++] = def->specs[i];
 
+	if (def->prepare && def->prepare(def->ctx, err, sizeof(err)) < 0)
+		ferry_die(FERRY_EXIT_SANDBOX, "before the sandbox: %s", err);
 	if (ferry_sandbox_apply(def->profile, &ids, &rep, err, sizeof(err)) < 0)
 		ferry_die(FERRY_EXIT_SANDBOX, "sandbox: %s", err);
 

@@ -23,6 +23,16 @@ struct ferry_helper_def {
 	size_t nspecs;
 	void *ctx;
 	/*
+	 * Optional: runs once before the sandbox, with the privileges and
+	 * the view of the filesystem the helper was started with, to learn
+	 * what it could no longer look up under its filter (the host's
+	 * SELinux state, say). Nothing from the broker has arrived yet, so
+	 * it reads no untrusted input; fds it leaves open are closed by the
+	 * sandbox's first stages. Returns 0, or -errno with @err saying what
+	 * failed: the helper then exits with FERRY_EXIT_SANDBOX.
+	 */
+	int (*prepare)(void *ctx, char *err, size_t errlen);
+	/*
 	 * The helper's own main loop, run after the hello when it waits on
 	 * more than the channel; NULL runs ferry_helper_serve(). Returns the
 	 * exit status.
@@ -37,9 +47,9 @@ struct ferry_helper_def {
 int ferry_helper_serve(struct ferry_chan *chan, void *ctx);
 
 /*
- * ferry_helper_main - run a helper: parse --user, apply the sandbox, say
- * hello on fd 3, then run its main loop (by default: answer messages until
- * the broker closes the channel).
+ * ferry_helper_main - run a helper: parse --user, run its prepare hook,
+ * apply the sandbox, say hello on fd 3, then run its main loop (by
+ * default: answer messages until the broker closes the channel).
  * Returns the process exit status; dies on a sandbox or protocol failure.
  */
 int ferry_helper_main(int argc, char **argv, const struct ferry_helper_def *def);

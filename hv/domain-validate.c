@@ -14,6 +14,7 @@
 #include <libxml/xmlstring.h>
 
 #include "domain-priv.h"
+#include "label-proto.h"
 #include "util.h"
 
 const struct dom_enum dom_lifecycles[6] = {
@@ -439,10 +440,23 @@ static const char *label_problem(const char *s)
 	return NULL;
 }
 
+/* SELinux labels are contexts: the shape the label helper will accept. */
+static int selinux_labels(const struct ferry_seclabel *sl, size_t i, struct dom_problem *p)
+{
+	char why[160];
+
+	if (sl->label && ferry_label_context_check(sl->label, NULL, why, sizeof(why)) < 0)
+		return problem(p, LOC_SECLABEL, i, "<label>: SELinux context %s", why);
+	if (sl->imagelabel && ferry_label_context_check(sl->imagelabel, NULL, why, sizeof(why)) < 0)
+		return problem(p, LOC_SECLABEL, i, "<imagelabel>: SELinux context %s", why);
+	return 0;
+}
+
 static int check_seclabel(const struct ferry_domain_def *def, size_t i, struct dom_problem *p)
 {
 	const struct ferry_seclabel *sl = &def->seclabels[i];
 	const char *why;
+	int r;
 
 	if (!DOM_ENUM_NAME(dom_seclabel_types, sl->type) || sl->model > FERRY_SECMODEL_DAC ||
 	    sl->relabel > FERRY_NO)
@@ -464,6 +478,8 @@ static int check_seclabel(const struct ferry_domain_def *def, size_t i, struct d
 		return problem(p, LOC_SECLABEL, i, "<label>: %s", why);
 	if (sl->imagelabel && (why = label_problem(sl->imagelabel)))
 		return problem(p, LOC_SECLABEL, i, "<imagelabel>: %s", why);
+	if (sl->model == FERRY_SECMODEL_SELINUX && (r = selinux_labels(sl, i, p)) < 0)
+		return r;
 	for (size_t j = 0; j < i; j++) {
 		/* A model-less label speaks for every model: it must be alone. */
 		if (!sl->model || !def->seclabels[j].model)

@@ -90,6 +90,83 @@ enum ferry_msg_type {
 	FERRY_MSG_MON_RESULT = 19,
 	FERRY_MSG_MON_EVENT = 20,
 	FERRY_MSG_MON_CLOSED = 21,
+
+	/*
+	 * ferry-tunnel. The helper copies bytes it never reads: up to 8
+	 * streams, each from one fd to another (layouts in
+	 * ipc/tunnel-proto.h).
+	 *
+	 * TUNNEL_STREAM (request, 2 fds: fds[0] "from", read; fds[1] "to",
+	 * written): u32 index (0-7, not already open), u32 flags (0). Both
+	 * fds must be sockets or pipes; the helper makes them non-blocking
+	 * and pumps from -> to until EOF on "from". Reply TUNNEL_OK.
+	 * TUNNEL_OK (reply): empty.
+	 * TUNNEL_SET_RATE (request): u64 bytes per second over all streams
+	 * together, 0 = unlimited; applies at once. Reply TUNNEL_OK.
+	 * TUNNEL_CLOSE (request, empty): cancel every open stream (each ends
+	 * with -ECANCELED, its fds shut down and closed). Reply TUNNEL_OK.
+	 * TUNNEL_PROGRESS (event): u64 total bytes written over all streams,
+	 * u32 streams open. About every 250 ms while a stream is open, and
+	 * right after every TUNNEL_END.
+	 * TUNNEL_END (event): u32 index, i32 status (0: EOF on "from" and
+	 * all written; else -errno), u64 bytes written, str message.
+	 */
+	FERRY_MSG_TUNNEL_STREAM = 32,
+	FERRY_MSG_TUNNEL_OK = 33,
+	FERRY_MSG_TUNNEL_SET_RATE = 34,
+	FERRY_MSG_TUNNEL_CLOSE = 35,
+	FERRY_MSG_TUNNEL_PROGRESS = 36,
+	FERRY_MSG_TUNNEL_END = 37,
+
+	/*
+	 * ferry-compress. One job at a time: a stream from one fd to another,
+	 * deflated into a multi-member gzip stream or inflated back (layouts
+	 * in ipc/compress-proto.h, format in docs/compress.md).
+	 *
+	 * COMPRESS_START (request, 2 fds: fds[0] "from", read; fds[1] "to",
+	 * written): u32 mode (1 deflate, 2 inflate), u32 flags (0),
+	 * u32 block_size (deflate: 0 = default, or 64 KiB-16 MiB),
+	 * u32 threads (deflate: 0 = the helper decides, or 1-8),
+	 * u64 max_output (inflate: total output limit, 0 = none). Fields the
+	 * mode does not use are 0. Each fd is a regular file, a pipe or a
+	 * socket, positioned by the broker. Reply COMPRESS_OK, or ERROR
+	 * (-EBUSY while a job runs).
+	 * COMPRESS_OK (reply): empty.
+	 * COMPRESS_CANCEL (request, empty): end the job with -ECANCELED, its
+	 * fds shut down and closed. Reply COMPRESS_OK, also when no job runs.
+	 * COMPRESS_PROGRESS (event): u64 bytes_in, u64 bytes_out. About every
+	 * 250 ms while a job runs.
+	 * COMPRESS_DONE (event): i32 status (0: EOF on "from" and all
+	 * written; else -errno), u64 bytes_in, u64 bytes_out,
+	 * u64 error_offset (the input offset an inflate error names, else
+	 * UINT64_MAX), str message. Once per job, before the reply to the
+	 * COMPRESS_CANCEL that ended it.
+	 */
+	FERRY_MSG_COMPRESS_START = 48,
+	FERRY_MSG_COMPRESS_OK = 49,
+	FERRY_MSG_COMPRESS_CANCEL = 50,
+	FERRY_MSG_COMPRESS_PROGRESS = 51,
+	FERRY_MSG_COMPRESS_DONE = 52,
+
+	/*
+	 * ferry-label. Sets the owner and the SELinux context of one fd, on
+	 * the fd itself, never through a path (layouts in ipc/label-proto.h).
+	 *
+	 * LABEL_FD (request, 1 fd: what to label): u32 flags (bit 0 set the
+	 * owner, bit 1 set the SELinux context, at least one of them; bit 2
+	 * write security.selinux even when SELinux is disabled, with bit 1
+	 * only; other bits refused), u32 expected file type (1 regular file,
+	 * 2 pipe, 3 socket: the fd's own type must match), u32 uid, u32 gid
+	 * (with bit 0; else 0), str context (with bit 1: 1-255 printable
+	 * ASCII bytes, user:role:type:level; else empty). Reply LABEL_RESULT,
+	 * or ERROR naming the refusal or the failed call.
+	 * LABEL_RESULT (reply): u32 done (bits 0-1: what was applied), u32
+	 * SELinux state (0 disabled, 1 permissive, 2 enforcing), str note
+	 * (0-127 printable ASCII bytes: "selinux disabled, not labelled"
+	 * when bit 1 was asked without bit 2 on a host without SELinux).
+	 */
+	FERRY_MSG_LABEL_FD = 64,
+	FERRY_MSG_LABEL_RESULT = 65,
 };
 
 /* Namespace bits carried in HELLO. */

@@ -176,3 +176,16 @@ boot() {
 	src start "$1" || fail "start $1"
 	wait_for 60 "$1's first heartbeat" grep -q 'ferry-guest: heartbeat' "$T/$1.serial"
 }
+
+running_on() { [ "$(state "$1" "$2")" = running ]; }
+
+# intact URI NAME: the guest runs there and says its memory is intact.
+intact() {
+	local serial=$T/$2.dst.serial
+	[ "$(state "$1" "$2")" = running ] || fail "$2 is not running on $1"
+	gone "$SRC" "$2" || fail "$2 still runs on the source"
+	wait_for 30 "$2's heartbeats on the destination" grep -q 'ferry-guest: heartbeat' "$serial"
+	sleep 2
+	last=$(last_heartbeat "$serial")
+	echo "$last" | grep -q 'memory=intact' || fail "$2's memory after migration: $last"
+}

@@ -14,17 +14,6 @@ start_broker src
 start_broker dst "migration_ports = 49232-49247"
 start_broker v2only "migration_ports = 49248-49263" "migration_protocols = 2"
 SRC="unix://$T/src/run/ferry-sock" DST="unix://$T/dst/run/ferry-sock" V2="unix://$T/v2only/run/ferry-sock"
-# intact URI NAME: the guest runs there and says its memory is intact.
-intact() {
-	local serial=$T/$2.dst.serial
-	[ "$(state "$1" "$2")" = running ] || fail "$2 is not running on $1"
-	gone "$SRC" "$2" || fail "$2 still runs on the source"
-	wait_for 30 "$2's heartbeats on the destination" grep -q 'ferry-guest: heartbeat' "$serial"
-	sleep 2
-	last=$(last_heartbeat "$serial")
-	echo "$last" | grep -q 'memory=intact' || fail "$2's memory after migration: $last"
-}
-
 # --- p2p, native data path ---------------------------------------------------
 boot native "mem=256 random=50 dirty=20" 320
 out=$(src migrate --p2p --live --xml "$T/native.dst.xml" native "$DST" 2>&1) ||
@@ -57,3 +46,98 @@ echo "$out" | grep -q "cannot reach the destination broker" || fail "unreachable
 [ "$(state "$SRC" refuse)" = running ] || fail "source not running after an unreachable peer"
 ok "unreachable peer: $out"
 src destroy refuse >/dev/null
+
+# --- p2p, tunnelled over unix ------------------------------------------------------
+boot tun "mem=512 random=100 dirty=50" 600
+out=$(src migrate --p2p --tunnelled --live --verbose --xml "$T/tun.dst.xml" tun "$DST" 2>"$T/tun.progress") ||
+	fail "tunnelled migration: $out $(cat "$T/tun.progress")"
+intact "$DST" tun
+grep -q "1 tunnelled stream attached to $DST" "$T/src/ferryd.log" || fail "no tunnel on the source"
+grep -q "1 tunnelled stream connected to QEMU" "$T/dst/ferryd.log" || fail "no tunnel on the destination"
+grep -q "migrating to unix:" "$T/src/ferryd.log" || fail "QEMU was not given its private socket"
+ok "p2p tunnelled over unix: $(echo "$out" | tr -s ' \n' ' ')"
+ok "on the destination: $last"
+dst destroy tun >/dev/null
+
+# tunnel_pid BROKER: the ferry-tunnel helper of that broker.
+tunnel_pid() { pgrep -P "$(pgrep -f "$T/$1/ferryd.conf" | head -n1)" -x ferry-tunnel | head -n1; }
+# tunnel_rate DOMAIN SECONDS: MiB/s through the source's tunnel, from
+# domjobinfo's tunnel_bytes read every 0.2 s and fitted to a line: the
+# helper reports four times a second, so one reading may be 250 ms stale.
+tunnel_rate() {
+	python3 - "$FERRYCTL" "$SRC" "$1" "$2" <<'PY'
+import json, subprocess, sys, time
+ctl, uri, name, secs = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+pts, end = [], time.monotonic() + secs
+while time.monotonic() < end:
+    out = subprocess.run([ctl, "-c", uri, "--json", "domjobinfo", name], capture_output=True, text=True)
+    pts.append((time.monotonic(), json.loads(out.stdout)["tunnel_bytes"]))
+    time.sleep(0.2)
+n = len(pts)
+mt, mb = sum(p[0] for p in pts) / n, sum(p[1] for p in pts) / n
+slope = sum((t - mt) * (b - mb) for t, b in pts) / sum((t - mt) ** 2 for t, _ in pts)
+print(round(slope / 1048576, 1))
+PY
+}
+
+# start_slow NAME: a tunnelled migration capped at 30 MiB/s, in the background.
+start_slow() {
+	src migrate --p2p --tunnelled --live --bandwidth 30 --xml "$T/$1.dst.xml" "$1" "$DST" \
+		>"$T/$1.out" 2>&1 &
+	mig=$!
+	wait_for 30 "the tunnelled migration to run" sh -c \
+		"'$FERRYCTL' -c '$SRC' --json domjobinfo $1 | grep -q tunnel_bytes"
+}
+# failed_cleanly NAME WHAT PATTERN: the migration failed naming PATTERN; the source runs.
+failed_cleanly() {
+	wait "$mig" && fail "$2: the migration succeeded"
+	grep -q -- "$3" "$T/$1.out" || fail "$2: error does not name '$3': $(cat "$T/$1.out")"
+	wait_for 20 "the source to run again" running_on "$SRC" "$1"
+	wait_for 20 "the destination to be gone" gone "$DST" "$1"
+	h=$(heartbeats "$T/$1.serial")
+	wait_for 10 "heartbeats on the source" more_heartbeats "$T/$1.serial" "$h"
+	ok "$2: source runs on: $(cat "$T/$1.out")"
+}
+
+# --- bandwidth cap, then cancel mid-tunnel ------------------------------------------
+boot capped "mem=512 random=100 dirty=50" 600
+start_slow capped
+sleep 1
+rate=$(tunnel_rate capped 4)
+python3 -c "import sys; sys.exit(0 if abs($rate - 30) <= 3 else 1)" ||
+	fail "tunnel at $rate MiB/s under a 30 MiB/s cap"
+ok "bandwidth cap 30 MiB/s: the tunnel moved $rate MiB/s"
+src migrate-setspeed capped 60 || fail "migrate-setspeed on a tunnel"
+sleep 1
+rate=$(tunnel_rate capped 4)
+python3 -c "import sys; sys.exit(0 if abs($rate - 60) <= 6 else 1)" ||
+	fail "tunnel at $rate MiB/s after migrate-setspeed 60"
+ok "migrate-setspeed 60 mid-migration: the tunnel moved $rate MiB/s"
+info=$(src domjobinfo capped)
+echo "$info" | grep -q "Tunnel bytes" || fail "domjobinfo shows no tunnel bytes: $info"
+src domjobabort capped || fail "domjobabort of a tunnelled migration"
+failed_cleanly capped "cancel mid-tunnel" "cancelled"
+
+# --- ferry-tunnel killed on the source, then on the destination ---------------------
+for side in src dst; do
+	start_slow capped
+	pid=$(tunnel_pid $side)
+	[ -n "$pid" ] || fail "no ferry-tunnel under the $side broker"
+	kill -9 "$pid"
+	if [ $side = src ]; then
+		failed_cleanly capped "ferry-tunnel killed on the source" "ferry-tunnel (pid $pid) killed by signal 9"
+	else
+		failed_cleanly capped "ferry-tunnel killed on the destination" "ferry-tunnel (pid $pid) killed by signal 9"
+	fi
+done
+src destroy capped >/dev/null
+
+# --- tunnelled, parallel: every multifd channel through its own stream -----------
+boot par "mem=512 random=100 dirty=20" 600
+out=$(src migrate --p2p --tunnelled --parallel 2 --live --xml "$T/par.dst.xml" par "$DST" 2>&1) ||
+	fail "tunnelled --parallel 2: $out"
+intact "$DST" par
+grep -q "3 tunnelled streams attached" "$T/src/ferryd.log" || fail "not 3 streams on the source"
+grep -q "3 tunnelled streams connected to QEMU" "$T/dst/ferryd.log" || fail "not 3 streams on the destination"
+ok "tunnelled --parallel 2 (main + 2 multifd streams): $(echo "$out" | tr -s ' \n' ' ')"
+dst destroy par >/dev/null

@@ -3,7 +3,7 @@
  * test-client.c - the client library against a scripted fake broker: the
  * greeting, calls matched to answers by id, events queued on the way, the
  * broker's errors, and every way a broker can break the protocol. Also
- * URIs and the default one.
+ * connecting to a URI (parsing it: test-uri.c; over ssh: test-transport.c).
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -484,72 +484,7 @@ START_TEST(test_answer_without_request)
 }
 END_TEST
 
-/* --- URIs and connecting ------------------------------------------------- */
-
-static const struct {
-	const char *uri;
-	const char *says;	/* NULL: accepted */
-} uris[] = {
-	{ "unix:///run/ferry/ferry-sock", NULL },
-	{ "unix:///s", NULL },
-	{ "unix://relative/sock", "needs an absolute socket path" },
-	{ "unix://", "needs an absolute socket path" },
-	{ "http://example.org/", "unsupported URI scheme" },
-	{ "UNIX:///run/x", "unsupported URI scheme" },
-	{ "/run/ferry/ferry-sock", "unsupported URI scheme" },
-	{ "", "empty URI" },
-	{ "unix:///a b", "blanks or control characters" },
-	{ "unix:///tmp/\x1b[1m", "blanks or control characters" },
-	{ "unix:///aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	  "longer than the 107" },
-	{ "ssh://host", NULL },
-	{ "ssh://root@host.example:2222/run/ferry/ferry-sock", NULL },
-	{ "ssh://[fe80::1%eth0]:22", NULL },
-	{ "ssh://", "the host is empty" },
-	{ "ssh://@host", "the user is empty" },
-	{ "ssh://-oProxyCommand=x", "not a host name" },
-	{ "ssh://host:0", "port is not a number" },
-	{ "ssh://host:65536", "port is not a number" },
-	{ "ssh://host:22x", "port is not a number" },
-	{ "ssh://[::1", "unbalanced" },
-};
-
-START_TEST(test_uri_parse)
-{
-	struct ferry_uri u;
-	char err[256] = "";
-	int r = ferry_uri_parse(uris[_i].uri, &u, err, sizeof(err));
-
-	if (!uris[_i].says) {
-		ck_assert_msg(r == 0, "%s: %s", uris[_i].uri, err);
-		return;
-	}
-	ck_assert_int_eq(r, -EINVAL);
-	ERR_HAS(err, uris[_i].says);
-}
-END_TEST
-
-START_TEST(test_uri_parts)
-{
-	struct ferry_uri u;
-	char err[256];
-
-	ck_assert_int_eq(ferry_uri_parse("unix:///run/ferry/ferry-sock-ro", &u, err, sizeof(err)), 0);
-	ck_assert_int_eq(u.scheme, FERRY_URI_UNIX);
-	ck_assert_str_eq(u.path, "/run/ferry/ferry-sock-ro");
-	ck_assert_int_eq(ferry_uri_parse("ssh://admin@host.example:2222/run/s", &u, err, sizeof(err)), 0);
-	ck_assert_int_eq(u.scheme, FERRY_URI_SSH);
-	ck_assert_str_eq(u.user, "admin");
-	ck_assert_str_eq(u.host, "host.example");
-	ck_assert_uint_eq(u.port, 2222);
-	ck_assert_str_eq(u.path, "/run/s");
-	ck_assert_int_eq(ferry_uri_parse("ssh://[::1]", &u, err, sizeof(err)), 0);
-	ck_assert_str_eq(u.host, "::1");
-	ck_assert_str_eq(u.user, "");
-	ck_assert_str_eq(u.path, "");
-	ck_assert_uint_eq(u.port, 0);
-}
-END_TEST
+/* --- connecting ---------------------------------------------------------- */
 
 static void expect_connect_fails(const char *uri, int want, const char *says)
 {
@@ -563,8 +498,8 @@ static void expect_connect_fails(const char *uri, int want, const char *says)
 
 START_TEST(test_connect_refused)
 {
-	expect_connect_fails("ssh://root@host/run/ferry/ferry-sock", -EPROTONOSUPPORT,
-			     "ssh transport is not supported yet");
+	expect_connect_fails("ssh://root@host/run/ferry/ferry-sock?port=22", -EINVAL,
+			     "unknown query parameter 'port'");
 	expect_connect_fails("unix://relative", -EINVAL, "absolute");
 	expect_connect_fails("https://host", -EINVAL, "unsupported URI scheme");
 	expect_connect_fails("unix:///nonexistent/ferry-sock", -ENOENT,
@@ -597,28 +532,6 @@ START_TEST(test_connect_unix)
 }
 END_TEST
 
-START_TEST(test_default_uri)
-{
-	char buf[256], err[256] = "";
-
-	setenv("FERRY_DEFAULT_URI", "unix:///elsewhere/sock", 1);
-	ck_assert_int_eq(ferry_default_uri(buf, sizeof(buf), err, sizeof(err)), 0);
-	ck_assert_str_eq(buf, "unix:///elsewhere/sock");
-	/* Set but empty counts as unset. */
-	setenv("FERRY_DEFAULT_URI", "", 1);
-	setenv("XDG_RUNTIME_DIR", "/run/user/4242", 1);
-	ck_assert_int_eq(ferry_default_uri(buf, sizeof(buf), err, sizeof(err)), 0);
-	ck_assert_str_eq(buf, geteuid() == 0 ? FERRY_SYSTEM_URI :
-			 "unix:///run/user/4242/ferry/ferry-sock");
-	ck_assert_int_eq(ferry_default_uri(buf, 8, err, sizeof(err)), -ENAMETOOLONG);
-	if (geteuid() == 0)
-		return;
-	unsetenv("XDG_RUNTIME_DIR");
-	ck_assert_int_eq(ferry_default_uri(buf, sizeof(buf), err, sizeof(err)), -ENOENT);
-	ERR_HAS(err, "XDG_RUNTIME_DIR");
-}
-END_TEST
-
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -645,11 +558,8 @@ static Suite *client_suite(void)
 	tcase_add_test(calls, test_answer_without_request);
 	suite_add_tcase(s, calls);
 
-	tcase_add_loop_test(uri, test_uri_parse, 0, ARRAY_SIZE(uris));
-	tcase_add_test(uri, test_uri_parts);
 	tcase_add_test(uri, test_connect_refused);
 	tcase_add_test(uri, test_connect_unix);
-	tcase_add_test(uri, test_default_uri);
 	suite_add_tcase(s, uri);
 	return s;
 }

@@ -177,9 +177,17 @@ START_TEST(test_cannot_connect)
 	ck_assert_str_eq(res.out, "");
 	ck_assert_str_eq(res.err, "ferryctl: error: cannot connect to unix:///nonexistent/ferry-sock: "
 				  "No such file or directory\n");
-	run_ferryctl((char *[]){ "ferryctl", "-c", "ssh://host", "version", NULL }, &res);
+	run_ferryctl((char *[]){ "ferryctl", "-c", "ssh://host?keyfile=id_rsa", "version", NULL }, &res);
 	ck_assert_int_eq(res.status, 1);
-	HAS(res.err, "not supported yet");
+	HAS(res.err, "the keyfile must be an absolute path");
+	run_ferryctl((char *[]){ "ferryctl", "proxy", "--socket", "/nonexistent/ferry-sock", NULL }, &res);
+	ck_assert_int_eq(res.status, 1);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(res.err, "ferryctl: error: proxy: cannot connect to unix:///nonexistent/ferry-sock: "
+				  "No such file or directory\n");
+	run_ferryctl((char *[]){ "ferryctl", "-c", "ssh://h", "proxy", NULL }, &res);
+	ck_assert_int_eq(res.status, 1);
+	HAS(res.err, "proxy: 'ssh://h' is not a local socket");
 }
 END_TEST
 
@@ -193,6 +201,9 @@ static const char *const bad_usage[][5] = {
 	{ "ferryctl", "--timeout", "soon", "list", NULL },
 	{ "ferryctl", "events", "--count", "0", NULL },
 	{ "ferryctl", "--bogus", "list", NULL },
+	{ "ferryctl", "proxy", "--bogus", NULL },
+	{ "ferryctl", "proxy", "--socket", "relative/sock", NULL },
+	{ "ferryctl", "proxy", "extra", NULL },
 };
 
 START_TEST(test_usage)
