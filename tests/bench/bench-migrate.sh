@@ -3,7 +3,8 @@
 # between two brokers on this machine in each of ferry's data paths, and,
 # as the reference, between two QEMUs driven directly over a unix socket.
 # Prints a table: MB/s (RAM moved over total time), total time, downtime,
-# and each row's throughput as a ratio of the reference.
+# each row's throughput as a ratio of the reference, and as a ratio of
+# ferry's native data path (what tunnelling costs). Medians over RUNS.
 # Usage: bench-migrate.sh FERRYD FERRYCTL GUEST [RUNS]
 set -uo pipefail
 FERRYD=$1 FERRYCTL=$2 GUEST=$3 RUNS=${4:-1}
@@ -120,10 +121,14 @@ rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
     label, mbs, total, down = line.rstrip("\n").split("\t")
     rows.setdefault(label, []).append((float(mbs), int(total), int(down)))
-ref = statistics.median(r[0] for r in next(iter(rows.values())))
-print("%-36s %9s %10s %10s %7s %5s" % ("path", "MB/s", "total ms", "downtime", "ratio", "runs"))
+med = {label: statistics.median(r[0] for r in rs) for label, rs in rows.items()}
+ref = med[next(iter(rows))]
+native = next((v for k, v in med.items() if k.startswith("ferry native")), ref)
+print("%-36s %9s %10s %10s %9s %9s %5s" % ("path", "MB/s", "total ms", "downtime", "ratio", "÷ native",
+      "runs"))
 for label, rs in rows.items():
-    mbs = statistics.median(r[0] for r in rs)
-    print("%-36s %9.1f %10d %10d %7.2f %5d" % (label, mbs, statistics.median(r[1] for r in rs),
-          statistics.median(r[2] for r in rs), mbs / ref, len(rs)))
+    print("%-36s %9.1f %10d %10d %9.2f %9.2f %5d" % (label, med[label],
+          statistics.median(r[1] for r in rs), statistics.median(r[2] for r in rs),
+          med[label] / ref, med[label] / native, len(rs)))
+print("ratio: to the reference (QEMU to QEMU, no broker); ÷ native: to ferry's native data path")
 PY
