@@ -5,8 +5,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "log.h"
@@ -178,4 +180,13 @@ int ferry_helper_main(int argc, char **argv, const struct ferry_helper_def *def)
 	r = def->run ? def->run(&chan, def->ctx) : ferry_helper_serve(&chan, def->ctx);
 	ferry_chan_close(&chan);
 	return r;
+}
+
+void ferry_helper_close_fd(int *fd, bool sock, int how)
+{
+	if (*fd < 0)
+		return;
+	if (sock && how >= 0)
+		shutdown(*fd, how);
+	close(steal_fd(fd));
 }

@@ -54,4 +54,11 @@ int ferry_helper_serve(struct ferry_chan *chan, void *ctx);
  */
 int ferry_helper_main(int argc, char **argv, const struct ferry_helper_def *def);
 
+/*
+ * ferry_helper_close_fd - close *@fd (if open) and set it to -1; a socket
+ * is first shut down with @how (SHUT_WR: its peer sees EOF after the last
+ * byte; SHUT_RDWR: a cancel), unless @how is negative.
+ */
+void ferry_helper_close_fd(int *fd, bool sock, int how);
+
 #endif

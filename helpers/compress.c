@@ -173,15 +173,6 @@ static void send_progress(struct compress *c)
 
 /* --- the job's fds and buffers ------------------------------------------- */
 
-static void close_fd(int *fd, bool sock, int how)
-{
-	if (*fd < 0)
-		return;
-	if (sock && how >= 0)
-		shutdown(*fd, how);
-	close(steal_fd(fd));
-}
-
 /* Let go of everything the job holds; @clean: "from" reached EOF and all is written. */
 static void job_close(struct job *j, bool clean)
 {
@@ -189,8 +180,8 @@ static void job_close(struct job *j, bool clean)
 	gz_inflater_fini(&j->inf);
 	free(steal_ptr(j->ibuf));
 	free(steal_ptr(j->obuf));
-	close_fd(&j->to, j->to_sock, clean ? SHUT_WR : SHUT_RDWR);
-	close_fd(&j->from, j->from_sock, clean ? -1 : SHUT_RDWR);
+	ferry_helper_close_fd(&j->to, j->to_sock, clean ? SHUT_WR : SHUT_RDWR);
+	ferry_helper_close_fd(&j->from, j->from_sock, clean ? -1 : SHUT_RDWR);
 	j->active = false;
 }
 

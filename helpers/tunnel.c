@@ -234,22 +234,13 @@ static void send_progress(struct tunnel *t)
 
 /* --- streams ------------------------------------------------------------- */
 
-static void close_fd(int *fd, bool sock, int how)
-{
-	if (*fd < 0)
-		return;
-	if (sock && how >= 0)
-		shutdown(*fd, how);
-	close(steal_fd(fd));
-}
-
 /* Let go of every fd and buffer of @s; @clean: "from" reached EOF and all is written. */
 static void stream_close(struct tunnel *t, struct stream *s, bool clean)
 {
-	close_fd(&s->pipe[0], false, -1);
-	close_fd(&s->pipe[1], false, -1);
-	close_fd(&s->to, s->to_sock, clean ? SHUT_WR : SHUT_RDWR);
-	close_fd(&s->from, s->from_sock, clean ? -1 : SHUT_RDWR);
+	ferry_helper_close_fd(&s->pipe[0], false, -1);
+	ferry_helper_close_fd(&s->pipe[1], false, -1);
+	ferry_helper_close_fd(&s->to, s->to_sock, clean ? SHUT_WR : SHUT_RDWR);
+	ferry_helper_close_fd(&s->from, s->from_sock, clean ? -1 : SHUT_RDWR);
 	free(steal_ptr(s->buf));
 	s->open = false;
 	t->nopen--;
@@ -296,8 +287,8 @@ static int to_copy_mode(struct stream *s)
 		return -errno;
 	if ((size_t)n != s->held)
 		return -EIO;
-	close_fd(&s->pipe[0], false, -1);
-	close_fd(&s->pipe[1], false, -1);
+	ferry_helper_close_fd(&s->pipe[0], false, -1);
+	ferry_helper_close_fd(&s->pipe[1], false, -1);
 	s->off = 0;
 	return 0;
 }
@@ -440,8 +431,8 @@ static int stream_open(struct stream *s, struct ferry_msg *msg, char *err, size_
 		return ferry_err(err, errlen, -errno, "pipe2: %s", strerror(errno));
 	if ((r = set_nonblock(msg->fds[0], "from", err, errlen)) < 0 ||
 	    (r = set_nonblock(msg->fds[1], "to", err, errlen)) < 0) {
-		close_fd(&s->pipe[0], false, -1);
-		close_fd(&s->pipe[1], false, -1);
+		ferry_helper_close_fd(&s->pipe[0], false, -1);
+		ferry_helper_close_fd(&s->pipe[1], false, -1);
 		return r;
 	}
 	/* More per splice; past pipe-max-size or the user's pipe quota the default must do. */

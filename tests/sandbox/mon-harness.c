@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <dirent.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mon-harness.h"
@@ -175,4 +176,37 @@ int32_t mon_expect_error(const struct mon_rec *r, const char **text)
 	*text = ferry_get_str(&rb, "message");
 	ck_assert_msg(ferry_get_end(&rb, why, sizeof(why)) == 0, "%s", why);
 	return err;
+}
+
+struct mon_rec mon_try_syscall(struct ferry_helper *h, long nr)
+{
+	struct ferry_wbuf w;
+	struct mon_rec r;
+
+	ferry_wbuf_init(&w);
+	ferry_put_u32(&w, (uint32_t)nr);
+	mon_call_async(h, FERRY_MSG_TEST_SYSCALL, &w, NULL, 0, &r);
+	mon_wait(&r.done);
+	return r;
+}
+
+void mon_expect_allowed(struct ferry_helper *h, const char *name, long nr)
+{
+	struct mon_rec r = mon_try_syscall(h, nr);
+
+	ck_assert_msg(r.got, "%s killed it: %s", name, h->exit_desc);
+	ck_assert_uint_eq(r.type, FERRY_MSG_SYSCALL_RESULT);
+}
+
+void mon_expect_killed(struct ferry_helper *h, const char *name, long nr)
+{
+	struct mon_rec r = mon_try_syscall(h, nr);
+	char want[128];
+
+	ck_assert_msg(!r.got, "%s was allowed", name);
+	ck_assert_msg(ferry_loop_wait(&mon_loop, &h->exited, MON_TIMEOUT_MS) == 0,
+		      "%s did not exit after %s", h->info->name, name);
+	snprintf(want, sizeof(want), "%s (pid %d) killed by seccomp (SIGSYS)", h->info->name,
+		 (int)h->child.pid);
+	ck_assert_str_eq(h->exit_desc, want);
 }

@@ -63,4 +63,12 @@ void mon_expect_closed(const struct mon_rec *r, struct ferry_mon_closed *c);
 /* An ERROR reply: its -errno and message. */
 int32_t mon_expect_error(const struct mon_rec *r, const char **text);
 
+/* A helper's filter, seen from outside (test builds' TEST_SYSCALL). */
+/* @h makes syscall @nr with zero arguments: its answer, or no answer if it died. */
+struct mon_rec mon_try_syscall(struct ferry_helper *h, long nr);
+/* @h survives syscall @nr (named @name in messages) and answers it. */
+void mon_expect_allowed(struct ferry_helper *h, const char *name, long nr);
+/* Syscall @nr kills @h, which is then reported killed by seccomp. */
+void mon_expect_killed(struct ferry_helper *h, const char *name, long nr);
+
 #endif

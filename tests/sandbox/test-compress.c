@@ -387,18 +387,6 @@ END_TEST
 /* --- the filter --------------------------------------------------------------- */
 
 #if FERRY_TEST_HOOKS
-static struct mon_rec try_syscall(long nr)
-{
-	struct ferry_wbuf w;
-	struct mon_rec r;
-
-	ferry_wbuf_init(&w);
-	ferry_put_u32(&w, (uint32_t)nr);
-	mon_call_async(&cz_jobs[0].h, FERRY_MSG_TEST_SYSCALL, &w, NULL, 0, &r);
-	mon_wait(&r.done);
-	return r;
-}
-
 /* What the pump and its threads need is on the list: called with zero arguments, each answers. */
 static const struct { const char *name; long nr; } needed[] = {
 	{ "read", SYS_read }, { "shutdown", SYS_shutdown }, { "eventfd2", SYS_eventfd2 },
@@ -409,10 +397,7 @@ static const struct { const char *name; long nr; } needed[] = {
 
 START_TEST(needed_syscalls_allowed)
 {
-	struct mon_rec r = try_syscall(needed[_i].nr);
-
-	ck_assert_msg(r.got, "%s killed it: %s", needed[_i].name, cz_jobs[0].h.exit_desc);
-	ck_assert_uint_eq(r.type, FERRY_MSG_SYSCALL_RESULT);
+	mon_expect_allowed(&cz_jobs[0].h, needed[_i].name, needed[_i].nr);
 }
 END_TEST
 
@@ -425,15 +410,7 @@ static const struct { const char *name; long nr; } unneeded[] = {
 
 START_TEST(unneeded_syscalls_kill)
 {
-	struct mon_rec r = try_syscall(unneeded[_i].nr);
-	char want[96];
-
-	ck_assert_msg(!r.got, "%s was allowed", unneeded[_i].name);
-	ck_assert_msg(ferry_loop_wait(&mon_loop, &cz_jobs[0].h.exited, MON_TIMEOUT_MS) == 0,
-		      "ferry-compress did not exit");
-	snprintf(want, sizeof(want), "ferry-compress (pid %d) killed by seccomp (SIGSYS)",
-		 (int)cz_jobs[0].h.child.pid);
-	ck_assert_str_eq(cz_jobs[0].h.exit_desc, want);
+	mon_expect_killed(&cz_jobs[0].h, unneeded[_i].name, unneeded[_i].nr);
 }
 END_TEST
 #endif

@@ -381,28 +381,16 @@ END_TEST
 /* --- the filter ----------------------------------------------------------- */
 
 #if FERRY_TEST_HOOKS
-static struct mon_rec try_syscall(long nr)
-{
-	struct ferry_wbuf w;
-	struct mon_rec r;
-
-	ferry_wbuf_init(&w);
-	ferry_put_u32(&w, (uint32_t)nr);
-	mon_call_async(&helper, FERRY_MSG_TEST_SYSCALL, &w, NULL, 0, &r);
-	mon_wait(&r.done);
-	return r;
-}
-
 /* fsetxattr with no arguments fails, but runs; fgetxattr is answered by the filter. */
 START_TEST(needed_syscalls_allowed)
 {
-	struct mon_rec r = try_syscall(SYS_fsetxattr);
+	struct mon_rec r = mon_try_syscall(&helper, SYS_fsetxattr);
 	int64_t ret;
 
 	ck_assert_msg(r.got, "fsetxattr killed it: %s", helper.exit_desc);
 	ck_assert_uint_eq(r.type, FERRY_MSG_SYSCALL_RESULT);
 #if WITH_SELINUX
-	r = try_syscall(SYS_fgetxattr);
+	r = mon_try_syscall(&helper, SYS_fgetxattr);
 	ck_assert_msg(r.got, "fgetxattr killed it: %s", helper.exit_desc);
 	memcpy(&ret, r.payload, sizeof(ret));
 	ck_assert_int_eq(ret, -ENOTSUP);
@@ -422,15 +410,7 @@ static const struct { const char *name; long nr; } unneeded[] = {
 
 START_TEST(unneeded_syscalls_kill)
 {
-	struct mon_rec r = try_syscall(unneeded[_i].nr);
-	char want[96];
-
-	ck_assert_msg(!r.got, "%s was allowed", unneeded[_i].name);
-	ck_assert_msg(ferry_loop_wait(&mon_loop, &helper.exited, MON_TIMEOUT_MS) == 0,
-		      "ferry-label did not exit");
-	snprintf(want, sizeof(want), "ferry-label (pid %d) killed by seccomp (SIGSYS)",
-		 (int)helper.child.pid);
-	ck_assert_str_eq(helper.exit_desc, want);
+	mon_expect_killed(&helper, unneeded[_i].name, unneeded[_i].nr);
 }
 END_TEST
 #endif

@@ -721,18 +721,6 @@ END_TEST
 /* --- the filter ----------------------------------------------------------- */
 
 #if FERRY_TEST_HOOKS
-static struct mon_rec try_syscall(long nr)
-{
-	struct ferry_wbuf w;
-	struct mon_rec r;
-
-	ferry_wbuf_init(&w);
-	ferry_put_u32(&w, (uint32_t)nr);
-	mon_call_async(&helper, FERRY_MSG_TEST_SYSCALL, &w, NULL, 0, &r);
-	mon_wait(&r.done);
-	return r;
-}
-
 /* What the pump needs is on the list: called with zero arguments, each answers. */
 static const struct { const char *name; long nr; } needed[] = {
 	{ "splice", SYS_splice }, { "pipe2", SYS_pipe2 }, { "read", SYS_read },
@@ -741,10 +729,7 @@ static const struct { const char *name; long nr; } needed[] = {
 
 START_TEST(needed_syscalls_allowed)
 {
-	struct mon_rec r = try_syscall(needed[_i].nr);
-
-	ck_assert_msg(r.got, "%s killed it: %s", needed[_i].name, helper.exit_desc);
-	ck_assert_uint_eq(r.type, FERRY_MSG_SYSCALL_RESULT);
+	mon_expect_allowed(&helper, needed[_i].name, needed[_i].nr);
 }
 END_TEST
 
@@ -756,15 +741,7 @@ static const struct { const char *name; long nr; } unneeded[] = {
 
 START_TEST(unneeded_syscalls_kill)
 {
-	struct mon_rec r = try_syscall(unneeded[_i].nr);
-	char want[96];
-
-	ck_assert_msg(!r.got, "%s was allowed", unneeded[_i].name);
-	ck_assert_msg(ferry_loop_wait(&mon_loop, &helper.exited, MON_TIMEOUT_MS) == 0,
-		      "ferry-tunnel did not exit");
-	snprintf(want, sizeof(want), "ferry-tunnel (pid %d) killed by seccomp (SIGSYS)",
-		 (int)helper.child.pid);
-	ck_assert_str_eq(helper.exit_desc, want);
+	mon_expect_killed(&helper, unneeded[_i].name, unneeded[_i].nr);
 }
 END_TEST
 #endif
