@@ -253,7 +253,9 @@ void ferry_cmd_tunnel_attach(struct ferry_daemon *d, struct ferry_client *c, str
 				   "with that token", name);
 		return;
 	}
-	if (idx >= dom->job->tun->nstreams || dom->job->tun->data_fd[idx] != -1) {
+	/* Each index once: the token opens nstreams streams and no more. */
+	if (idx >= dom->job->tun->nstreams || dom->job->tun->data_fd[idx] != -1 ||
+	    dom->job->tun->attached == dom->job->tun->nstreams) {
 		ferry_client_error(c, "InvalidArgument", "stream %llu of '%s': not one of the %u "
 				   "streams, or attached already", (unsigned long long)idx, name,
 				   dom->job->tun->nstreams);

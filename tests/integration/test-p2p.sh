@@ -45,6 +45,40 @@ out=$(src migrate --p2p refuse "unix://$T/nowhere/sock" 2>&1) && fail "p2p to no
 echo "$out" | grep -q "cannot reach the destination broker" || fail "unreachable peer: $out"
 [ "$(state "$SRC" refuse)" = running ] || fail "source not running after an unreachable peer"
 ok "unreachable peer: $out"
+# tunnel-attach: only the token Prepare gave opens a stream, each index once.
+out=$(python3 - "$SRC" "$DST" refuse <<'PY'
+import json, re, socket, sys
+def conn(uri):
+    s = socket.socket(socket.AF_UNIX); s.connect(uri[len("unix://"):])
+    f = s.makefile("rw"); f.readline(); return s, f
+def call(c, cmd, args):
+    c[1].write(json.dumps({"execute": cmd, "arguments": args}) + "\n"); c[1].flush()
+    while True:
+        r = json.loads(c[1].readline())
+        if "event" not in r:
+            return r
+src, dst, name = sys.argv[1:4]
+s1 = conn(src)
+b = call(s1, "migrate-begin", {"name": name, "flags": ["live"]})["return"]
+s2 = conn(dst)
+p = call(s2, "migrate-prepare", {"xml": b["xml"], "cookie": b["cookie"], "flags": ["live", "tunnelled"]})
+token = re.search(r"<token>([0-9a-f]{64})</token>", p["return"]["cookie"]).group(1)
+def attach(tok, stream):
+    r = call(conn(dst), "tunnel-attach", {"name": name, "token": tok, "stream": stream})
+    return "ok" if "return" in r else r["error"]["class"] + ": " + r["error"]["desc"]
+print("wrong token:", attach("0" * 64, 0))
+print("stream 1 of 1:", attach(token, 1))
+print("first:", attach(token, 0))
+print("again:", attach(token, 0))
+PY
+) || fail "tunnel-attach checks: $out"
+echo "$out" | grep -q "wrong token: PermissionDenied" || fail "a wrong token was not refused: $out"
+echo "$out" | grep -q "stream 1 of 1: InvalidArgument" || fail "a stream out of range: $out"
+echo "$out" | grep -q "first: ok" || fail "the right token was refused: $out"
+echo "$out" | grep -q "again: InvalidArgument.*attached already" || fail "a stream attached twice: $out"
+ok "tunnel-attach: $(echo "$out" | tr '\n' ';')"
+wait_for 20 "the prepared VM to be destroyed" gone "$DST" refuse
+running_on "$SRC" refuse || fail "the source stopped running"
 src destroy refuse >/dev/null
 
 # --- p2p, tunnelled over unix ------------------------------------------------------
