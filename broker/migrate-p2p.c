@@ -109,6 +109,7 @@ static void p2p_end(struct ferry_p2p *p, const char *error, const struct ferry_m
 static void p2p_abandon(struct ferry_p2p *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void p2p_abandon(struct ferry_p2p *p, const char *fmt, ...)
 {
+	struct ferry_domain *dom;
 	struct ferry_job *job = p->dom->job;
 	char why[900];
 	va_list ap;
@@ -120,8 +121,11 @@ static void p2p_abandon(struct ferry_p2p *p, const char *fmt, ...)
 	log_dom(FERRY_LOG_ERR, p->dom->def->name, "%s", job->error);
 	ferry_client_error(p->client, "GenericError", "%s", job->error);
 	job->p2p = NULL;
-	ferry_job_end(p->d, p->dom);
+	dom = p->dom;
 	p->dom = NULL;
+	ferry_job_end(p->d, dom);
+	/* A transient domain whose QEMU went meanwhile goes with the job. */
+	ferry_domain_stopped(p->d, dom);
 	p2p_free(p);
 }
 
@@ -228,6 +232,11 @@ void ferry_p2p_step_done(struct ferry_p2p *p, struct json_object *ret, const cha
 
 static void perform_go(struct ferry_p2p *p)
 {
+	/* QEMU may have gone while the peer prepared. */
+	if (!p->dom->vm) {
+		p2p_abandon(p, "domain '%s' is no longer running", p->dom->def->name);
+		return;
+	}
 	p->step = P2P_PERFORM;
 	ferry_migrate_perform_local(p->d, p->dom, NULL);
 }
