@@ -91,6 +91,7 @@ struct ferry_job {
 	bool was_running;		/* migration out: resume on failure */
 	bool abort_requested;
 	bool orphaned;			/* its client left: nobody will Confirm */
+	bool abandoning;		/* migration in: QEMU is being ended */
 	char error[512];		/* the first error; later ones never replace it */
 	struct ferry_migration_stats stats;
 	uint64_t bandwidth_mib;		/* 0: unlimited */

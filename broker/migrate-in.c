@@ -69,6 +69,13 @@ static void incoming_abandon(struct ferry_domain *dom, const char *why)
 	struct ferry_job *job = dom->job;
 
 	ferry_migrate_timer_stop(job->d, &job->timer_fd);
+	if (job->abandoning) {
+		/* QEMU is being ended already: its end answers whoever waits by then. */
+		if (why)
+			ferry_job_error(job, "incoming migration of '%s': %s", dom->def->name, why);
+		return;
+	}
+	job->abandoning = true;
 	if (why) {
 		struct json_object *ev = json_object_new_object();
 
