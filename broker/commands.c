@@ -15,6 +15,7 @@
 #include "hv/domain.h"
 #include "job.h"
 #include "migrate.h"
+#include "save.h"
 #include "log.h"
 #include "commands.h"
 #include "util.h"
@@ -328,6 +329,7 @@ static const struct command commands[] = {
 	{ "suspend-domain", false, ARGS("name:s"), ARGS("name"), cmd_suspend },
 	{ "resume-domain", false, ARGS("name:s"), ARGS("name"), cmd_resume },
 	FERRY_MIGRATE_COMMANDS
+	FERRY_SAVE_COMMANDS
 };
 
 /* The argument's declared type, or 0 when @cmd takes no such argument. */

@@ -18,6 +18,7 @@ struct ferry_compressor {
 	uint64_t in, out;
 	bool ended;			/* a callback ran, or release: no more */
 	bool released;
+	unsigned depth;			/* in a callback: release must not free yet */
 	const struct ferry_compressor_ops *ops;
 	void *data;
 };
@@ -28,12 +29,15 @@ static void end_failed(struct ferry_compressor *c, const char *why)
 		return;
 	c->ended = true;
 	log_warn("%s: %s", c->label, why);
+	/* The callback may release @c: it is freed after, not under, it. */
+	c->depth++;
 	c->ops->failed(c, why, c->data);
+	c->depth--;
 }
 
 static void maybe_free(struct ferry_compressor *c)
 {
-	if (!c->released || !c->h.exited)
+	if (!c->released || !c->h.exited || c->depth)
 		return;
 	ferry_helper_release(&c->h);
 	free(c);
@@ -57,7 +61,10 @@ static void on_event(struct ferry_helper *h, const struct ferry_msg *msg, void *
 		c->out = dn.bytes_out;
 		if (dn.status == 0 && !c->ended) {
 			c->ended = true;
+			c->depth++;
 			c->ops->done(c, dn.bytes_in, dn.bytes_out, c->data);
+			c->depth--;
+			maybe_free(c);
 		} else if (dn.status != 0) {
 			snprintf(why, sizeof(why), "%s: %s", h->info->name, dn.message);
 			end_failed(c, why);

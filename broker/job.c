@@ -12,6 +12,8 @@ const char *ferry_job_type_name(enum ferry_job_type t)
 	switch (t) {
 	case FERRY_JOB_MIGRATION_OUT: return "migration-out";
 	case FERRY_JOB_MIGRATION_IN: return "migration-in";
+	case FERRY_JOB_SAVE: return "save";
+	case FERRY_JOB_RESTORE: return "restore";
 	default: return "none";
 	}
 }
@@ -29,6 +31,8 @@ const char *ferry_job_phase_name(enum ferry_job_phase p)
 		[FERRY_PHASE_PREPARE] = "prepare",
 		[FERRY_PHASE_FINISH2] = "finish2",
 		[FERRY_PHASE_FINISH3] = "finish3",
+		[FERRY_PHASE_SAVE] = "save",
+		[FERRY_PHASE_RESTORE] = "restore",
 	};
 
 	return (size_t)p < ARRAY_SIZE(names) ? names[p] : "unknown";

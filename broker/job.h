@@ -21,10 +21,13 @@
 struct ferry_cookie;
 struct ferry_daemon;
 struct ferry_p2p;
+struct save_op;
 enum ferry_job_type {
 	FERRY_JOB_NONE,
 	FERRY_JOB_MIGRATION_OUT,
 	FERRY_JOB_MIGRATION_IN,
+	FERRY_JOB_SAVE,
+	FERRY_JOB_RESTORE,
 };
 
 /* The phases of libvirt's migration protocols v2 and v3. */
@@ -39,6 +42,8 @@ enum ferry_job_phase {
 	FERRY_PHASE_PREPARE,
 	FERRY_PHASE_FINISH2,
 	FERRY_PHASE_FINISH3,
+	FERRY_PHASE_SAVE,
+	FERRY_PHASE_RESTORE,
 };
 
 /* Migration flags, as the API names them. */
@@ -109,6 +114,7 @@ struct ferry_job {
 	struct ferry_cookie *cookie_in;	/* Perform's cookie, kept for Finish's answer */
 	struct ferry_p2p *p2p;		/* peer-to-peer: the driver that gets the answers */
 	struct ferry_job_tunnel *tun;	/* tunnelled: NULL otherwise */
+	struct save_op *save;		/* save or restore: broker/save.c's state */
 	unsigned parallel;		/* QEMU's multifd channels; 0: none */
 };
 

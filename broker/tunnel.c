@@ -22,6 +22,7 @@ struct ferry_tunnel {
 	uint64_t bytes;
 	bool failed;			/* the callback ran: no second one */
 	bool cancelling;		/* TUNNEL_CLOSE sent: streams end as asked */
+	unsigned depth;			/* in a callback: release must not free yet */
 	bool released;
 	ferry_tunnel_fail_fn fail_cb;
 	void *data;
@@ -40,13 +41,16 @@ static void tunnel_fail(struct ferry_tunnel *t, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	log_dom(FERRY_LOG_ERR, t->name, "tunnel: %s", why);
+	/* The callback may release the tunnel: it is freed after, not under, it. */
+	t->depth++;
 	if (t->fail_cb)
 		t->fail_cb(t, why, t->data);
+	t->depth--;
 }
 
 static void maybe_free(struct ferry_tunnel *t)
 {
-	if (!t->released || !t->h.exited)
+	if (!t->released || !t->h.exited || t->depth)
 		return;
 	ferry_helper_release(&t->h);
 	free(t);

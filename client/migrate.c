@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "util.h"
@@ -27,7 +28,7 @@
 enum {
 	MO_LIVE = 1, MO_SUSPEND, MO_PERSISTENT, MO_UNDEFINE, MO_XML, MO_BANDWIDTH, MO_DOWNTIME,
 	MO_TIMEOUT, MO_VERBOSE, MO_JSON, MO_COMPLETED, MO_P2P, MO_TUNNELLED, MO_PARALLEL,
-	MO_MIGRATEURI, MO_COMPRESSED,
+	MO_MIGRATEURI, MO_COMPRESSED, MO_RUNNING, MO_PAUSED,
 };
 
 struct mig {
@@ -545,6 +546,73 @@ static int run_job_cmd(struct mig *m, const char *cmd, int argc, char **argv)
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* A relative FILE is taken from the current directory, as virsh does. */
+static char *absolute(const char *file)
+{
+	char cwd[4096], *out;
+
+	if (file[0] == '/')
+		return strdup(file);
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&out, "%s/%s", cwd, file) < 0)
+		return NULL;
+	return out;
+}
+
+/* save NAME FILE [--compressed] [--running|--paused]; restore FILE [--running|--paused]. */
+static int run_save(struct mig *m, bool restore, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "compressed", no_argument, NULL, MO_COMPRESSED },
+		{ "running", no_argument, NULL, MO_RUNNING },
+		{ "paused", no_argument, NULL, MO_PAUSED },
+		{ "json", no_argument, NULL, MO_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool compressed = false, running = false, paused = false;
+	struct json_object *a, *ret = NULL;
+	_cleanup_free_ char *file = NULL;
+	int o, r;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (o == MO_COMPRESSED && !restore)
+			compressed = true;
+		else if (o == MO_RUNNING)
+			running = true;
+		else if (o == MO_PAUSED)
+			paused = true;
+		else if (o == MO_JSON)
+			m->json = true;
+		else
+			return usage("%s: bad option '%s'", argv[0], argv[optind - 1]);
+	}
+	if (argc - optind != (restore ? 1 : 2))
+		return usage(restore ? "restore: expected FILE" : "save: expected NAME FILE");
+	if (running && paused)
+		return usage("%s: --running and --paused exclude each other", argv[0]);
+	m->name = restore ? NULL : argv[optind];
+	file = absolute(argv[argc - 1]);
+	if (!file || ctl_connect(m->src_uri, m->call_timeout_ms, &m->src) < 0)
+		return EXIT_FAILURE;
+	a = restore ? json_object_new_object() : named(m);
+	json_object_object_add(a, "file", json_object_new_string(file));
+	if (compressed)
+		json_object_object_add(a, "compressed", json_object_new_boolean(true));
+	if (running || paused)
+		json_object_object_add(a, running ? "running" : "paused", json_object_new_boolean(true));
+	r = step(m, m->src, restore ? "restore-domain" : "save-domain", a, &ret);
+	if (r < 0)
+		ctl_err("%s", m->first_err);
+	else if (m->json)
+		ctl_print_json(ret);
+	else if (restore)
+		printf("Domain '%s' restored from %s\n", get_str(ret, "name"), file);
+	else
+		printf("Domain '%s' saved to %s\n", m->name, file);
+	json_object_put(ret);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int ctl_migration_main(const char *uri, bool json, int timeout_ms, int argc, char **argv)
 {
 	static const char *const job_cmds[] = {
@@ -555,6 +623,8 @@ int ctl_migration_main(const char *uri, bool json, int timeout_ms, int argc, cha
 
 	if (strcmp(argv[0], "migrate") == 0)
 		r = run_migrate(&m, argc, argv);
+	if (strcmp(argv[0], "save") == 0 || strcmp(argv[0], "restore") == 0)
+		r = run_save(&m, argv[0][0] == 'r', argc, argv);
 	for (size_t i = 0; i < ARRAY_SIZE(job_cmds); i++)
 		if (strcmp(argv[0], job_cmds[i]) == 0)
 			r = run_job_cmd(&m, argv[0], argc, argv);

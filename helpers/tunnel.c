@@ -85,7 +85,7 @@ static const struct ferry_profile tunnel_profile = {
 	/* 0-3, then per stream two fds and a pipe (36), and two fds in transit. */
 	.nofile = 48,
 	.nproc = 0,		/* never forks */
-	.fsize = 0,		/* writes no files */
+	.fsize = RLIM_INFINITY,	/* raw save files, written through an fd it is given */
 	.syscalls = tunnel_lists,
 };
 
@@ -388,7 +388,10 @@ static const char *file_type(mode_t mode)
 	}
 }
 
-/* Is @fd a socket or a pipe, open for reading (or, @writes, writing)? */
+/*
+ * Is @fd a socket, a pipe or a regular file (a save file: splice() reads
+ * and writes those too), open for reading (or, @writes, writing)?
+ */
 static int check_fd(int fd, const char *name, bool writes, bool *sock, char *err, size_t errlen)
 {
 	struct stat st;
@@ -396,8 +399,9 @@ static int check_fd(int fd, const char *name, bool writes, bool *sock, char *err
 
 	if (fstat(fd, &st) < 0)
 		return ferry_err(err, errlen, -errno, "fd '%s': fstat: %s", name, strerror(errno));
-	if (!S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode))
-		return ferry_err(err, errlen, -EINVAL, "fd '%s' is %s (file type 0%o), not a socket or a pipe",
+	if (!S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISREG(st.st_mode))
+		return ferry_err(err, errlen, -EINVAL, "fd '%s' is %s (file type 0%o), not a socket, "
+				 "a pipe or a regular file",
 				 name, file_type(st.st_mode), (unsigned)(st.st_mode & S_IFMT));
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(wire report domain client-proto uri config cookie tunnel label compress)
+[ ${#targets[@]} -gt 0 ] || targets=(wire report domain client-proto uri config cookie save-format tunnel label compress)
 
 if ! command -v clang >/dev/null; then
 	echo "fuzz: SKIPPED: clang is not installed (scripts/setup-deps.sh installs it)"
@@ -24,6 +24,7 @@ declare -A extra=(
 	[config]="broker/config.c policy/access.c util/util.c util/log.c"
 	[domain]="hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c hv/xml-read.c hv/qemu-argv.c ipc/label-proto.c ipc/codec.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0 json-c)"
 	[cookie]="broker/cookie.c broker/cookie-xml.c hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c hv/xml-read.c ipc/label-proto.c ipc/codec.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0)"
+	[save-format]="broker/save-format.c util/util.c -lz"
 	[tunnel]="ipc/tunnel-proto.c ipc/codec.c util/util.c"
 	[label]="ipc/label-proto.c ipc/codec.c hv/seclabel.c hv/domain.c hv/domain-xml.c hv/domain-devices.c hv/domain-validate.c hv/domain-format.c hv/xml-read.c util/util.c -Ihv $(pkg-config --cflags --libs libxml-2.0)"
 	[compress]="helpers/gzstream.c ipc/compress-proto.c ipc/codec.c util/util.c -lz"

@@ -392,10 +392,10 @@ static int make_fd(enum fd_kind kind)
 
 /* Only sockets and pipes, each open the way round it is used; the helper lives on. */
 static const struct { enum fd_kind from, to; int32_t err; const char *error; } bad_fds[] = {
-	{ REG_FILE, PIPE_WRITE, -EINVAL, "TUNNEL_STREAM: stream 0: fd 'from' is a regular file "
-	  "(file type 0100000), not a socket or a pipe" },
+	{ CHAR_DEV, PIPE_WRITE, -EINVAL, "TUNNEL_STREAM: stream 0: fd 'from' is a character device "
+	  "(file type 020000), not a socket, a pipe or a regular file" },
 	{ PIPE_READ, CHAR_DEV, -EINVAL, "TUNNEL_STREAM: stream 0: fd 'to' is a character device "
-	  "(file type 020000), not a socket or a pipe" },
+	  "(file type 020000), not a socket, a pipe or a regular file" },
 	{ PIPE_WRITE, PIPE_WRITE, -EBADF, "TUNNEL_STREAM: stream 0: fd 'from' is open for writing only" },
 	{ PIPE_READ, PIPE_READ, -EBADF, "TUNNEL_STREAM: stream 0: fd 'to' is open for reading only" },
 };

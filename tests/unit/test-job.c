@@ -89,6 +89,8 @@ static const struct { enum ferry_job_phase p; const char *name; } phases[] = {
 	{ FERRY_PHASE_PREPARE, "prepare" },
 	{ FERRY_PHASE_FINISH2, "finish2" },
 	{ FERRY_PHASE_FINISH3, "finish3" },
+	{ FERRY_PHASE_SAVE, "save" },
+	{ FERRY_PHASE_RESTORE, "restore" },
 };
 
 START_TEST(phase_names)
@@ -101,7 +103,7 @@ END_TEST
 
 START_TEST(phase_names_out_of_range)
 {
-	ck_assert_str_eq(ferry_job_phase_name(FERRY_PHASE_FINISH3 + 1), "unknown");
+	ck_assert_str_eq(ferry_job_phase_name(FERRY_PHASE_RESTORE + 1), "unknown");
 	ck_assert_str_eq(ferry_job_phase_name((enum ferry_job_phase)1000), "unknown");
 	ck_assert_str_eq(ferry_job_phase_name((enum ferry_job_phase)-1), "unknown");
 }
@@ -112,6 +114,8 @@ START_TEST(type_names)
 	ck_assert_str_eq(ferry_job_type_name(FERRY_JOB_NONE), "none");
 	ck_assert_str_eq(ferry_job_type_name(FERRY_JOB_MIGRATION_OUT), "migration-out");
 	ck_assert_str_eq(ferry_job_type_name(FERRY_JOB_MIGRATION_IN), "migration-in");
+	ck_assert_str_eq(ferry_job_type_name(FERRY_JOB_SAVE), "save");
+	ck_assert_str_eq(ferry_job_type_name(FERRY_JOB_RESTORE), "restore");
 	ck_assert_str_eq(ferry_job_type_name((enum ferry_job_type)7), "none");
 	ck_assert_str_eq(ferry_job_type_name((enum ferry_job_type)-1), "none");
 }
