@@ -28,55 +28,7 @@ PY
 qemu_direct() {
 	local d=$T/direct
 	mkdir -p "$d"
-	python3 - "$d" "$GUEST" "$QBOOT" "$MEM" "$KNOBS" <<'PY'
-import json, os, socket, subprocess, sys, time
-d, guest, qboot, mem, knobs = sys.argv[1:6]
-def qemu(name, extra):
-    argv = ["qemu-system-x86_64", "-accel", "kvm", "-accel", "tcg", "-machine", "pc",
-            "-m", mem, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
-            "-kernel", guest, "-append", knobs, "-serial", "file:%s/%s.serial" % (d, name),
-            "-qmp", "unix:%s/%s.qmp,server=on,wait=off" % (d, name)] + extra
-    if os.path.exists(qboot):
-        argv += ["-bios", qboot]
-    return subprocess.Popen(argv)
-def qmp(name):
-    s = socket.socket(socket.AF_UNIX)
-    for _ in range(100):
-        try:
-            s.connect("%s/%s.qmp" % (d, name)); break
-        except OSError:
-            time.sleep(0.05)
-    f = s.makefile("rw")
-    f.readline()
-    def cmd(c, **a):
-        f.write(json.dumps({"execute": c, "arguments": a}) + "\n"); f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "return" in r or "error" in r:
-                return r
-    cmd("qmp_capabilities")
-    return cmd
-src = qemu("src", [])
-dst = qemu("dst", ["-incoming", "unix:%s/mig.sock" % d])
-try:
-    sq = qmp("src")
-    while "heartbeat" not in open("%s/src.serial" % d, errors="replace").read():
-        time.sleep(0.1)
-    qmp("dst")
-    sq("migrate-set-parameters", **{"max-bandwidth": 1 << 40})
-    sq("migrate", uri="unix:%s/mig.sock" % d)
-    while True:
-        r = sq("query-migrate")["return"]
-        if r.get("status") == "completed" and "total-time" in r and "downtime" in r:
-            break
-        if r.get("status") in ("failed", "cancelled"):
-            sys.exit("direct migration " + r["status"])
-        time.sleep(0.05)
-    print(json.dumps({"statistics": {"total_time_ms": r["total-time"], "downtime_ms": r["downtime"],
-                                     "ram_transferred": r["ram"]["transferred"]}}))
-finally:
-    src.kill(); dst.kill(); src.wait(); dst.wait()
-PY
+	python3 "$(dirname "$0")/qemu-direct.py" migrate "$d" "$GUEST" "$QBOOT" "$MEM" "$KNOBS"
 }
 
 # Two hosts: network namespaces joined by a veth pair, a broker in each, and
