@@ -214,12 +214,18 @@ static int apply(struct ferry_config *c, const char *k, const char *v, char *why
 		strcpy(c->accel, v);
 		return 0;
 	}
+	if (!strcmp(k, "selinux_labels") && (!strcmp(v, "auto") || !strcmp(v, "xattr") ||
+					     !strcmp(v, "off"))) {
+		c->selinux_labels = !strcmp(v, "auto") ? FERRY_LABELS_AUTO :
+				    !strcmp(v, "xattr") ? FERRY_LABELS_XATTR : FERRY_LABELS_OFF;
+		return 0;
+	}
 	if (!strcmp(k, "log_target") && (!strcmp(v, "stderr") || !strcmp(v, "syslog"))) {
 		c->log_syslog = !strcmp(v, "syslog");
 		return 0;
 	}
 	if (!strcmp(k, "helper_user") || !strcmp(k, "accel") || !strcmp(k, "log_target") ||
-	    !strcmp(k, "migration_address"))
+	    !strcmp(k, "migration_address") || !strcmp(k, "selinux_labels"))
 		snprintf(why, wl, "'%s' is not a valid value for %s", v, k);
 	else
 		snprintf(why, wl, "unknown setting '%s'", k);

@@ -15,6 +15,13 @@
 
 #define FERRY_CONFIG_MAX_FILE (64 * 1024)
 
+/* selinux_labels: what a domain's files (save files) are given. */
+enum ferry_selinux_labels {
+	FERRY_LABELS_AUTO,	/* the image label when SELinux is enabled; else owner only */
+	FERRY_LABELS_XATTR,	/* security.selinux written even when SELinux is disabled */
+	FERRY_LABELS_OFF,	/* owner only */
+};
+
 struct ferry_config {
 	char file[PATH_MAX];		/* the file read, "" when none */
 	char runtime_dir[PATH_MAX];	/* sockets, per-domain private dirs */
@@ -29,6 +36,7 @@ struct ferry_config {
 	char migration_address[64];	/* where incoming QEMU listens, as the URI says it */
 	unsigned migration_port_min, migration_port_max;
 	unsigned migration_protocols;	/* bit v set: protocol v is spoken */
+	enum ferry_selinux_labels selinux_labels;	/* what files and fds get */
 };
 
 /* Defaults: system paths for root, XDG paths for anyone else. 0 or -errno. */

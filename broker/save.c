@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "hv/domain.h"
+#include "hv/seclabel.h"
 #include "label-proto.h"
 #include "log.h"
 #include "migrate.h"
@@ -174,6 +175,8 @@ static void on_labelled(struct ferry_helper *h, const struct ferry_msg *reply, v
 		ferry_helper_kill(h);
 		return;
 	}
+	if (res.note[0])
+		log_dom(FERRY_LOG_INFO, op->dom->def->name, "%s: %s", op->path, res.note);
 	ferry_helper_shutdown(h);
 	if (op->was_running &&
 	    ferry_migrate_simple(op->dom->vm, FERRY_MON_STOP, on_save_stopped, op) == 0)
@@ -191,16 +194,50 @@ static void label_exited(struct ferry_helper *h, void *data)
 	free(h);
 }
 
+/*
+ * The image label the domain's policy gives its files (docs/labels.md):
+ * a static label's own, or, for a dynamic one, a fresh MCS pair. "" when
+ * the configuration or the policy wants none.
+ */
+static int image_label(struct save_op *op, char out[FERRY_LABEL_CONTEXT_MAX + 1],
+		       char *err, size_t errlen)
+{
+	struct ferry_seclabel_policy pol;
+	struct ferry_seclabel_labels lab;
+	int r;
+
+	out[0] = '\0';
+	if (op->d->cfg.selinux_labels == FERRY_LABELS_OFF)
+		return 0;
+	r = ferry_seclabel_policy(op->dom->def, &pol, err, errlen);
+	if (r == 0)
+		r = ferry_seclabel_assign(&pol, NULL, 0, NULL, NULL, &lab, err, errlen);
+	if (r == 0 && lab.relabel)
+		snprintf(out, FERRY_LABEL_CONTEXT_MAX + 1, "%s", lab.image);
+	return r;
+}
+
 static int save_label(struct save_op *op, char *err, size_t errlen)
 {
+	char context[FERRY_LABEL_CONTEXT_MAX + 1];
 	struct ferry_label_req req = {
 		.flags = FERRY_LABEL_OWNER, .type = 1 /* regular file */,
 		.uid = (uint32_t)geteuid(), .gid = (uint32_t)getegid(), .context = "",
 	};
-	struct ferry_helper *h = calloc(1, sizeof(*h));
+	struct ferry_helper *h;
 	struct ferry_wbuf w;
 	int r;
 
+	r = image_label(op, context, err, errlen);
+	if (r < 0)
+		return r;
+	if (context[0]) {
+		req.flags |= FERRY_LABEL_CONTEXT;
+		if (op->d->cfg.selinux_labels == FERRY_LABELS_XATTR)
+			req.flags |= FERRY_LABEL_FORCE_XATTR;
+		req.context = context;
+	}
+	h = calloc(1, sizeof(*h));
 	ferry_wbuf_init(&w);
 	r = h ? ferry_label_put_fd(&w, &req) : -ENOMEM;
 	if (r == 0)

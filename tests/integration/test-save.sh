@@ -84,6 +84,23 @@ echo "$out" | grep -q "File exists" || fail "save over an existing file: $out"
 ok "save to an existing file refused: $out"
 src destroy raw >/dev/null
 
+# --- labels: a static label's image label on the file, as an xattr ------------------
+# SELinux may be disabled here: selinux_labels = xattr writes the label anyway.
+start_broker lab "selinux_labels = xattr"
+LAB="unix://$T/lab/run/ferry-sock"
+ctx=system_u:system_r:svirt_t:s0:c12,c34
+guest_xml lbl "$T/lbl.serial" "mem=32 random=0 dirty=0" 64 |
+	sed "s|</domain>|  <seclabel type='static' model='selinux' relabel='yes'><label>$ctx</label></seclabel>\n</domain>|" \
+	> "$T/lbl.xml"
+"$FERRYCTL" -c "$LAB" define "$T/lbl.xml" >/dev/null || fail "define a domain with a static label"
+"$FERRYCTL" -c "$LAB" start lbl >/dev/null || fail "start lbl"
+wait_for 60 "lbl's first heartbeat" grep -q 'ferry-guest: heartbeat' "$T/lbl.serial"
+out=$("$FERRYCTL" -c "$LAB" save lbl "$T/lbl.sav" 2>&1) || fail "save with labels: $out"
+got=$(python3 -c "import os,sys; print(os.getxattr(sys.argv[1], 'security.selinux').rstrip(b'\0').decode())" "$T/lbl.sav") ||
+	fail "no security.selinux on the save file"
+[ "$got" = system_u:object_r:svirt_image_t:s0:c12,c34 ] || fail "save file labelled '$got'"
+ok "the save file carries the image label of the domain's static label: $got"
+
 # --- the disk fills up mid-save ----------------------------------------------------------
 mkdir -p "$T/small"
 if mount -t tmpfs -o size=16m tmpfs "$T/small" 2>/dev/null; then
