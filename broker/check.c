@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
+#include "privdrop.h"
 #include "log.h"
 #include "util.h"
 #include "wire.h"
@@ -179,6 +180,7 @@ int ferry_check_sandbox(const struct ferry_helper_opts *o, bool json, FILE *out)
 	static struct ferry_loop loop;
 	struct check_slot slots[FERRY_HELPER_COUNT];
 	struct json_object *arr = json ? json_object_new_array() : NULL;
+	char self[256];
 	bool all_ok = true;
 	int r;
 
@@ -205,10 +207,15 @@ int ferry_check_sandbox(const struct ferry_helper_opts *o, bool json, FILE *out)
 	}
 	stop_all(&loop, slots);
 	ferry_loop_fini(&loop);
+	/* The broker's own state: its ids, capabilities and no_new_privs. */
+	ferry_self_state(self, sizeof(self));
+	if (!arr)
+		fprintf(out, "ferryd (pid %d): %s\n", (int)getpid(), self);
 	if (arr) {
 		struct json_object *top = json_object_new_object();
 
 		json_object_object_add(top, "ok", json_object_new_boolean(all_ok));
+		json_object_object_add(top, "broker", json_object_new_string(self));
 		json_object_object_add(top, "helpers", arr);
 		fprintf(out, "%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY));
 		json_object_put(top);

@@ -206,6 +206,12 @@ static int apply(struct ferry_config *c, const char *k, const char *v, char *why
 		return set_access(&c->rw, v, why, wl);
 	if (!strcmp(k, "readonly_access"))
 		return set_access(&c->ro, v, why, wl);
+	if ((!strcmp(k, "user") || !strcmp(k, "group")) && v[0] && strlen(v) < sizeof(c->user) &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(v) &&
+	    v[0] != '-') {
+		strcpy(!strcmp(k, "user") ? c->user : c->group, v);
+		return 0;
+	}
 	if (!strcmp(k, "helper_user") && v[0] && strlen(v) < sizeof(c->helper_user)) {
 		strcpy(c->helper_user, v);
 		return 0;
@@ -225,7 +231,8 @@ static int apply(struct ferry_config *c, const char *k, const char *v, char *why
 		return 0;
 	}
 	if (!strcmp(k, "helper_user") || !strcmp(k, "accel") || !strcmp(k, "log_target") ||
-	    !strcmp(k, "migration_address") || !strcmp(k, "selinux_labels"))
+	    !strcmp(k, "migration_address") || !strcmp(k, "selinux_labels") ||
+	    !strcmp(k, "user") || !strcmp(k, "group"))
 		snprintf(why, wl, "'%s' is not a valid value for %s", v, k);
 	else
 		snprintf(why, wl, "unknown setting '%s'", k);

@@ -28,6 +28,7 @@ struct ferry_config {
 	char state_dir[PATH_MAX];	/* definitions, status, logs, host UUID */
 	char helper_dir[PATH_MAX];	/* "" = next to ferryd or the install prefix */
 	char helper_user[64];		/* helpers' user when ferryd runs as root */
+	char user[64], group[64];	/* who ferryd becomes when started as root; "": stays */
 	char qemu[PATH_MAX];
 	char accel[8];			/* "auto", "kvm" or "tcg" */
 	enum ferry_log_level log_level;

@@ -23,6 +23,9 @@ struct ferry_daemon {
 	char hostname[256];
 	struct ferry_domain *domains;
 	bool quit;
+	/* Spawned before ferryd drops privileges, so that it keeps CAP_CHOWN/CAP_FOWNER. */
+	struct ferry_helper label;
+	bool label_started;
 };
 
 /* Handle one client request (broker/commands.c). */

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "daemon.h"
 #include "domains.h"
+#include "privdrop.h"
 #include "helper.h"
 #include "log.h"
 #include "migrate.h"
@@ -131,6 +132,32 @@ static void on_client_gone(struct ferry_client *c, void *ctx)
 	ferry_migrate_client_gone(ctx, c);
 }
 
+/*
+ * ferry-label first, while its capabilities can still be handed over;
+ * then ferryd becomes its configured user (broker/privdrop.c). Root with
+ * no user configured stays root, and says so.
+ */
+static void drop_privileges(struct ferry_daemon *d)
+{
+	const char *dirs[] = { d->cfg.runtime_dir, d->cfg.state_dir, NULL };
+	struct ferry_privdrop p = { d->cfg.user, d->cfg.group, dirs };
+	char err[512], state[256];
+
+	if (geteuid() == 0 && !d->cfg.user[0]) {
+		log_warn("running as root: set 'user' in the configuration to drop privileges");
+		return;
+	}
+	if (ferry_helper_start(&d->loop, FERRY_HELPER_LABEL, &d->hopts, &d->label, err, sizeof(err)) < 0)
+		ferry_die(1, "ferry-label: %s", err);
+	d->label_started = true;
+	if (ferry_privdrop(&p, err, sizeof(err)) < 0)
+		ferry_die(1, "dropping privileges: %s", err);
+	/* Helpers now run as ferryd's own user: it can set no other. */
+	d->hopts.set_ids = false;
+	ferry_self_state(state, sizeof(state));
+	log_info("privileges dropped: %s", state);
+}
+
 static int run_daemon(struct ferry_daemon *d)
 {
 	char rw[PATH_MAX], ro[PATH_MAX], err[1024];
@@ -140,6 +167,7 @@ static int run_daemon(struct ferry_daemon *d)
 		ferry_die(1, "event loop: %s", strerror(-r));
 	if (ferry_domains_init(d, err, sizeof(err)) < 0)
 		ferry_die(1, "%s", err);
+	drop_privileges(d);
 	ferry_domains_recover(d);
 	ferry_config_socket(&d->cfg, false, rw, sizeof(rw));
 	ferry_config_socket(&d->cfg, true, ro, sizeof(ro));

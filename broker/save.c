@@ -177,7 +177,9 @@ static void on_labelled(struct ferry_helper *h, const struct ferry_msg *reply, v
 	}
 	if (res.note[0])
 		log_dom(FERRY_LOG_INFO, op->dom->def->name, "%s: %s", op->path, res.note);
-	ferry_helper_shutdown(h);
+	/* A ferry-label of its own goes; the broker's long-lived one stays. */
+	if (h != &op->d->label)
+		ferry_helper_shutdown(h);
 	if (op->was_running &&
 	    ferry_migrate_simple(op->dom->vm, FERRY_MON_STOP, on_save_stopped, op) == 0)
 		return;
@@ -237,9 +239,16 @@ static int save_label(struct save_op *op, char *err, size_t errlen)
 			req.flags |= FERRY_LABEL_FORCE_XATTR;
 		req.context = context;
 	}
-	h = calloc(1, sizeof(*h));
 	ferry_wbuf_init(&w);
-	r = h ? ferry_label_put_fd(&w, &req) : -ENOMEM;
+	r = ferry_label_put_fd(&w, &req);
+	if (r < 0)
+		return ferry_err(err, errlen, r, "a label request the helper would refuse");
+	/* Spawned before the privilege drop: the only one that can still give files away. */
+	if (op->d->label_started && !op->d->label.exited)
+		return ferry_helper_call(&op->d->label, FERRY_MSG_LABEL_FD, &w, &op->file_fd, 1,
+					 on_labelled, op);
+	h = calloc(1, sizeof(*h));
+	r = h ? 0 : -ENOMEM;
 	if (r == 0)
 		r = ferry_helper_start(&op->d->loop, FERRY_HELPER_LABEL, &op->d->hopts, h, err, errlen);
 	if (r < 0) {
