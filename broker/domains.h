@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "hv/seclabel.h"
 #include "hv/domain.h"
 #include "job.h"
 
@@ -34,6 +35,8 @@ struct ferry_domain {
 	struct ferry_job *job;			/* the async job under way, if any */
 	struct ferry_migration_stats last_stats;	/* the last finished migration's */
 	bool have_last_stats;
+	/* SELinux labels while it runs: a dynamic label's MCS pair is its own (vm.c). */
+	struct ferry_seclabel_labels labels;
 };
 
 const char *ferry_dom_state_name(enum ferry_dom_state s);

@@ -196,27 +196,14 @@ static void label_exited(struct ferry_helper *h, void *data)
 	free(h);
 }
 
-/*
- * The image label the domain's policy gives its files (docs/labels.md):
- * a static label's own, or, for a dynamic one, a fresh MCS pair. "" when
- * the configuration or the policy wants none.
- */
-static int image_label(struct save_op *op, char out[FERRY_LABEL_CONTEXT_MAX + 1],
-		       char *err, size_t errlen)
+/* The image label of the running domain (vm.c), unless the configuration wants none. */
+static void image_label(struct save_op *op, char out[FERRY_LABEL_CONTEXT_MAX + 1])
 {
-	struct ferry_seclabel_policy pol;
-	struct ferry_seclabel_labels lab;
-	int r;
+	const struct ferry_seclabel_labels *lab = &op->dom->labels;
 
 	out[0] = '\0';
-	if (op->d->cfg.selinux_labels == FERRY_LABELS_OFF)
-		return 0;
-	r = ferry_seclabel_policy(op->dom->def, &pol, err, errlen);
-	if (r == 0)
-		r = ferry_seclabel_assign(&pol, NULL, 0, NULL, NULL, &lab, err, errlen);
-	if (r == 0 && lab.relabel)
-		snprintf(out, FERRY_LABEL_CONTEXT_MAX + 1, "%s", lab.image);
-	return r;
+	if (op->d->cfg.selinux_labels != FERRY_LABELS_OFF && lab->relabel)
+		snprintf(out, FERRY_LABEL_CONTEXT_MAX + 1, "%s", lab->image);
 }
 
 static int save_label(struct save_op *op, char *err, size_t errlen)
@@ -230,9 +217,7 @@ static int save_label(struct save_op *op, char *err, size_t errlen)
 	struct ferry_wbuf w;
 	int r;
 
-	r = image_label(op, context, err, errlen);
-	if (r < 0)
-		return r;
+	image_label(op, context);
 	if (context[0]) {
 		req.flags |= FERRY_LABEL_CONTEXT;
 		if (op->d->cfg.selinux_labels == FERRY_LABELS_XATTR)

@@ -392,6 +392,27 @@ static int launch(struct ferry_vm *vm, char *err, size_t errlen)
 	return vm_start_monitor(vm, err, errlen);
 }
 
+/*
+ * The labels @dom runs with: a dynamic label gets an MCS pair no other
+ * running domain has (as sVirt gives them), a static one its own; files
+ * made for the domain get the image label that follows from it.
+ */
+static int assign_labels(struct ferry_daemon *d, struct ferry_domain *dom, char *err, size_t errlen)
+{
+	struct ferry_mcs_pair used[256];
+	struct ferry_seclabel_policy pol;
+	size_t n = 0;
+	int r;
+
+	for (struct ferry_domain *o = d->domains; o && n < ARRAY_SIZE(used); o = o->next)
+		if (o != dom && o->vm && o->labels.has_mcs)
+			used[n++] = o->labels.mcs;
+	r = ferry_seclabel_policy(dom->def, &pol, err, errlen);
+	if (r == 0)
+		r = ferry_seclabel_assign(&pol, used, n, NULL, NULL, &dom->labels, err, errlen);
+	return r;
+}
+
 void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom,
 		    const struct ferry_vm_start_opts *o)
 {
@@ -400,6 +421,11 @@ void ferry_vm_start(struct ferry_daemon *d, struct ferry_domain *dom,
 
 	if (!vm) {
 		o->done(NULL, "out of memory", o->data);
+		return;
+	}
+	if (assign_labels(d, dom, err, sizeof(err)) < 0) {
+		free(vm);
+		o->done(NULL, err, o->data);
 		return;
 	}
 	vm->d = d;
@@ -474,6 +500,8 @@ void ferry_vm_status(const struct ferry_vm *vm, struct json_object *o)
 	json_object_object_add(o, "qemu_version", vm->qemu_version[0] ?
 			       json_object_new_string(vm->qemu_version) : NULL);
 	json_object_object_add(o, "private_dir", json_object_new_string(vm->privdir));
+	if (vm->dom && vm->dom->labels.process[0])
+		json_object_object_add(o, "seclabel", json_object_new_string(vm->dom->labels.process));
 }
 
 int ferry_vm_vnc_port(const struct ferry_vm *vm)

@@ -101,6 +101,18 @@ got=$(python3 -c "import os,sys; print(os.getxattr(sys.argv[1], 'security.selinu
 [ "$got" = system_u:object_r:svirt_image_t:s0:c12,c34 ] || fail "save file labelled '$got'"
 ok "the save file carries the image label of the domain's static label: $got"
 
+# Dynamic labels (the default): every running domain its own MCS pair.
+for g in dyn1 dyn2; do
+	guest_xml $g "$T/$g.serial" "mem=16 random=0 dirty=0" 32 > "$T/$g.xml"
+	"$FERRYCTL" -c "$LAB" define "$T/$g.xml" >/dev/null && "$FERRYCTL" -c "$LAB" start $g >/dev/null ||
+		fail "start $g"
+done
+l1=$("$FERRYCTL" -c "$LAB" --json dominfo dyn1 | json_field seclabel)
+l2=$("$FERRYCTL" -c "$LAB" --json dominfo dyn2 | json_field seclabel)
+echo "$l1" | grep -qE '^system_u:system_r:svirt_t:s0:c[0-9]+,c[0-9]+$' || fail "dynamic label '$l1'"
+[ "$l1" != "$l2" ] || fail "two running domains share the label $l1"
+ok "dynamic labels: $l1 and $l2"
+
 # --- the disk fills up mid-save ----------------------------------------------------------
 mkdir -p "$T/small"
 if mount -t tmpfs -o size=16m tmpfs "$T/small" 2>/dev/null; then
