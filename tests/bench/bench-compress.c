@@ -13,6 +13,10 @@
  * random input at 5 times gzip -1's throughput or more; 30 % random input
  * at a ratio of 0.35 or less and twice gzip -1's throughput or more.
  * Usage: bench-compress [MIB [ROUNDS]] (default 256 MiB, best of 2 rounds)
+ *        bench-compress --files ZERO MIXED RANDOM [ROUNDS]
+ * The second form takes its three inputs from files instead: QEMU's own
+ * migration streams of a guest whose RAM is zero, 30 % random and all
+ * random (tests/bench/bench-compress-qemu.sh makes them).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,6 +224,37 @@ static void target(const char *what, double got, double want, bool at_least)
 	       at_least ? ">=" : "<=", want);
 }
 
+/* The biggest of the three input files, in MiB rounded up: the buffers' size. */
+static uint32_t largest_mib(char **paths)
+{
+	uint64_t most = 0;
+	struct stat st;
+
+	for (int k = 0; k < CDATA_KINDS; k++) {
+		if (stat(paths[k], &st) < 0)
+			ferry_die(1, "%s: %s", paths[k], strerror(errno));
+		if ((uint64_t)st.st_size > most)
+			most = (uint64_t)st.st_size;
+	}
+	if (most == 0 || most > (4096ull << 20))
+		ferry_die(1, "inputs of 1 byte to 4 GiB, please");
+	return (uint32_t)((most + (1u << 20) - 1) >> 20);
+}
+
+static size_t read_input(const char *path, uint8_t *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		ferry_die(1, "%s: %s", path, strerror(errno));
+	while (got < cap && (n = read(fd, buf + got, cap - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	return got;
+}
+
 int main(int argc, char **argv)
 {
 	char *gzip[] = { "gzip", "-1", "-c", NULL }, *pigz[] = { "pigz", "-1", "-c", NULL };
@@ -229,9 +265,14 @@ int main(int argc, char **argv)
 	uint64_t ns;
 	char err[256];
 
-	if ((argc > 1 && ferry_parse_u32(argv[1], &mib) < 0) ||
+	bool files = argc > 1 && strcmp(argv[1], "--files") == 0;
+
+	if (files ? argc < 5 || (argc > 5 && ferry_parse_u32(argv[5], &rounds) < 0) :
+	    (argc > 1 && ferry_parse_u32(argv[1], &mib) < 0) ||
 	    (argc > 2 && ferry_parse_u32(argv[2], &rounds) < 0) || !mib || mib > 4096 || !rounds)
-		ferry_die(2, "usage: bench-compress [MIB [ROUNDS]]");
+		ferry_die(2, "usage: bench-compress [MIB [ROUNDS]] | --files ZERO MIXED RANDOM [ROUNDS]");
+	if (files)
+		mib = largest_mib(argv + 2);
 	ferry_log_set_ident("bench-compress");
 	signal(SIGPIPE, SIG_IGN);
 	len = (size_t)mib << 20;
@@ -241,7 +282,11 @@ int main(int argc, char **argv)
 	    ferry_helper_opts_default(&opts, NULL, err, sizeof(err)) < 0)
 		ferry_die(1, "setup failed: %s", err);
 	for (int k = 0; k < CDATA_KINDS; k++) {
-		cdata_fill((enum cdata_kind)k, 7, 0, data, len);
+		len = (size_t)mib << 20;
+		if (files)
+			len = read_input(argv[2 + k], data, len);
+		else
+			cdata_fill((enum cdata_kind)k, 7, 0, data, len);
 		for (uint32_t i = 0; i < rounds; i++) {
 			out = run_ferry(FERRY_COMPRESS_DEFLATE, data, len, packed,
 					len + len / 64 + (1u << 20), &ns);
@@ -255,7 +300,8 @@ int main(int argc, char **argv)
 			best(&res[k][3], len, out, ns);
 		}
 	}
-	printf("%u MiB per input, best of %u rounds, %ld cores online, %s build\n\n", mib, rounds,
+	printf("%s, best of %u rounds, %ld cores online, %s build\n\n",
+	       files ? "QEMU's migration streams" : "synthetic pages", rounds,
 	       sysconf(_SC_NPROCESSORS_ONLN), FERRY_SANITIZED ? "sanitized" : "plain");
 	printf("| %-10s | %-26s | %9s | %7s |\n", "input", "tool", "MB/s", "ratio");
 	printf("|------------|----------------------------|-----------|---------|\n");
