@@ -15,6 +15,9 @@ packages=(
 	pigz
 	# The ssh transport's tests run an sshd of their own in a namespace.
 	openssh-client openssh-server
+	# The privilege-drop test makes a user (useradd) and starts a broker as it
+	# (setpriv); the save test mounts a small tmpfs.
+	passwd util-linux mount
 )
 
 missing=()

@@ -12,7 +12,14 @@ FERRYD=$1 FERRYCTL=$2 GUEST=$3
 command -v useradd >/dev/null || skip "useradd is not installed"
 U=ferry-t$$
 useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || skip "cannot create a user here"
-trap 'st=$?; userdel "$U" 2>/dev/null; (exit $st); cleanup' EXIT
+# The user goes last: userdel refuses while its processes (brokers, QEMU) live.
+gone_user() {
+	for p in $FERRYD_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	pkill -KILL -u "$U" 2>/dev/null
+	sleep 0.5
+	userdel "$U" 2>/dev/null || echo "warning: user $U could not be removed"
+}
+trap 'st=$?; gone_user; (exit $st); cleanup' EXIT
 uid=$(id -u "$U") gid=$(id -g "$U")
 
 start_broker priv "user = $U"
@@ -49,3 +56,27 @@ out=$(src restore "$T/vm/g.sav" 2>&1) || fail "restore as $U: $out"
 [ "$(state "$SRC" g)" = running ] || fail "restored guest is $(state "$SRC" g)"
 ok "save and restore as $U: $out"
 src destroy g >/dev/null
+
+# Started as an ordinary user: no ids to change, the same empty sets and
+# no_new_privs, and its own ferry-label can give away only what it owns.
+command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+mkdir -m 1777 "$T/plain"
+cat > "$T/plain/ferryd.conf" <<CONF
+runtime_dir = $T/plain/run
+state_dir = $T/plain/state
+log_level = debug
+CONF
+XDG_RUNTIME_DIR=$T/plain setpriv --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all \
+	"$FERRYD" --config "$T/plain/ferryd.conf" 2>"$T/plain/ferryd.log" &
+FERRYD_PIDS="$FERRYD_PIDS $!"
+wait_for 10 "the ordinary user's broker" test -S "$T/plain/run/ferry-sock"
+plain=$(pgrep -f "$T/plain/ferryd.conf" | head -n1)
+[ "$(status "$plain" Uid)" = "$uid $uid $uid $uid" ] || fail "plain ferryd's uids: $(status "$plain" Uid)"
+for set in CapInh CapPrm CapEff CapAmb; do
+	[ "$(status "$plain" $set)" = 0000000000000000 ] || fail "plain ferryd's $set: $(status "$plain" $set)"
+done
+[ "$(status "$plain" NoNewPrivs)" = 1 ] || fail "plain ferryd without no_new_privs"
+plabel=$(pgrep -P "$plain" -x ferry-label)
+[ -n "$plabel" ] && [ "$(status "$plabel" CapEff)" = 0000000000000000 ] ||
+	fail "an ordinary user's ferry-label has capabilities: $(status "$plabel" CapEff)"
+ok "ferryd started as $U: no ids to change, capability sets empty, no_new_privs; its ferry-label has none either"
