@@ -210,3 +210,16 @@ void mon_expect_killed(struct ferry_helper *h, const char *name, long nr)
 		 (int)h->child.pid);
 	ck_assert_str_eq(h->exit_desc, want);
 }
+
+void mon_helper_hangup(struct ferry_helper *h, int fds_before)
+{
+	if (!h->exited) {
+		ferry_helper_shutdown(h);
+		ck_assert_msg(ferry_loop_wait(&mon_loop, &h->exited, MON_TIMEOUT_MS) == 0,
+			      "%s did not exit", h->info->name);
+		ck_assert_msg(strstr(h->exit_desc, "exited with status 0"), "%s", h->exit_desc);
+	}
+	ferry_helper_release(h);
+	mon_teardown();
+	ck_assert_int_eq(mon_count_fds(), fds_before);
+}

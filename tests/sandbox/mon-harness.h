@@ -63,6 +63,12 @@ void mon_expect_closed(const struct mon_rec *r, struct ferry_mon_closed *c);
 /* An ERROR reply: its -errno and message. */
 int32_t mon_expect_error(const struct mon_rec *r, const char **text);
 
+/*
+ * The broker hangs up on @h: unless it is gone already it must exit 0;
+ * then the loop ends and the test must hold no more fds than @fds_before.
+ */
+void mon_helper_hangup(struct ferry_helper *h, int fds_before);
+
 /* A helper's filter, seen from outside (test builds' TEST_SYSCALL). */
 /* @h makes syscall @nr with zero arguments: its answer, or no answer if it died. */
 struct mon_rec mon_try_syscall(struct ferry_helper *h, long nr);

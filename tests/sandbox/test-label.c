@@ -70,16 +70,7 @@ static void setup(void)
 /* The broker hangs up; the helper must exit 0 and every fd of the test be closed. */
 static void teardown(void)
 {
-	if (!helper.exited) {
-		ferry_helper_shutdown(&helper);
-		ck_assert_msg(ferry_loop_wait(&mon_loop, &helper.exited, MON_TIMEOUT_MS) == 0,
-			      "ferry-label did not exit");
-		ck_assert_msg(strstr(helper.exit_desc, "exited with status 0"), "%s",
-			      helper.exit_desc);
-	}
-	ferry_helper_release(&helper);
-	mon_teardown();
-	ck_assert_int_eq(mon_count_fds(), fds_before);
+	mon_helper_hangup(&helper, fds_before);
 }
 
 /* LABEL_FD with @fd (not closed), its fields as given: the helper judges them. */
