@@ -23,4 +23,7 @@ int ctl_connect(const char *uri, int timeout_ms, struct ferry_client **out);
 /* The migration commands (client/migrate.c), or -ENOENT for another name. */
 int ctl_migration_main(const char *uri, bool json, int timeout_ms, int argc, char **argv);
 
+/* save and restore (client/save.c), or -ENOENT for another name. */
+int ctl_save_main(const char *uri, bool json, int timeout_ms, int argc, char **argv);
+
 #endif

@@ -682,6 +682,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[optind], "proxy"))
 		return run_proxy(c.uri, argc - optind, argv + optind);
 	r = ctl_migration_main(c.uri, c.json, c.timeout_ms, argc - optind, argv + optind);
+	if (r == -ENOENT)
+		r = ctl_save_main(c.uri, c.json, c.timeout_ms, argc - optind, argv + optind);
 	if (r != -ENOENT)
 		return r;
 	cmd = find_command(argv[optind]);

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl.h"
 #include "util.h"
@@ -28,7 +27,7 @@
 enum {
 	MO_LIVE = 1, MO_SUSPEND, MO_PERSISTENT, MO_UNDEFINE, MO_XML, MO_BANDWIDTH, MO_DOWNTIME,
 	MO_TIMEOUT, MO_VERBOSE, MO_JSON, MO_COMPLETED, MO_P2P, MO_TUNNELLED, MO_PARALLEL,
-	MO_MIGRATEURI, MO_COMPRESSED, MO_RUNNING, MO_PAUSED,
+	MO_MIGRATEURI, MO_COMPRESSED,
 };
 
 struct mig {
@@ -379,6 +378,28 @@ static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out
 	return 0;
 }
 
+/* migrate's options that take a number. */
+static int parse_number(struct mig *m, int o, const char *arg)
+{
+	uint64_t v;
+
+	switch (o) {
+	case MO_PARALLEL:
+		if (parse_u64("--parallel", arg, 255, &m->parallel) || m->parallel < 1)
+			return usage("--parallel: a number of connections from 1 to 255");
+		return 0;
+	case MO_BANDWIDTH:
+		return parse_u64("--bandwidth", arg, 1u << 20, &m->bandwidth);
+	case MO_DOWNTIME:
+		return parse_u64("--max-downtime", arg, 2000000, &m->downtime);
+	default:
+		if (parse_u64("--timeout", arg, 86400, &v) || v == 0)
+			return usage("%s: a whole number of seconds from 1 to 86400", "--timeout");
+		m->timeout_s = (int)v;
+		return 0;
+	}
+}
+
 static int parse_migrate(struct mig *m, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -400,7 +421,6 @@ static int parse_migrate(struct mig *m, int argc, char **argv)
 		{ "compressed", no_argument, NULL, MO_COMPRESSED },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
 	int o;
 
 	optind = 0;
@@ -418,21 +438,11 @@ static int parse_migrate(struct mig *m, int argc, char **argv)
 		case MO_MIGRATEURI: m->data_uri = optarg; break;
 		case MO_COMPRESSED: m->compressed = true; break;
 		case MO_PARALLEL:
-			if (parse_u64("--parallel", optarg, 255, &m->parallel) || m->parallel < 1)
-				return usage("--parallel: a number of connections from 1 to 255");
-			break;
 		case MO_BANDWIDTH:
-			if (parse_u64("--bandwidth", optarg, 1u << 20, &m->bandwidth))
-				return EXIT_USAGE;
-			break;
 		case MO_DOWNTIME:
-			if (parse_u64("--max-downtime", optarg, 2000000, &m->downtime))
-				return EXIT_USAGE;
-			break;
 		case MO_TIMEOUT:
-			if (parse_u64("--timeout", optarg, 86400, &v) || v == 0)
-				return usage("%s: a whole number of seconds from 1 to 86400", "--timeout");
-			m->timeout_s = (int)v;
+			if (parse_number(m, o, optarg))
+				return EXIT_USAGE;
 			break;
 		default:
 			return usage("migrate: bad or incomplete option '%s'", argv[optind - 1]);
@@ -546,73 +556,6 @@ static int run_job_cmd(struct mig *m, const char *cmd, int argc, char **argv)
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-/* A relative FILE is taken from the current directory, as virsh does. */
-static char *absolute(const char *file)
-{
-	char cwd[4096], *out;
-
-	if (file[0] == '/')
-		return strdup(file);
-	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&out, "%s/%s", cwd, file) < 0)
-		return NULL;
-	return out;
-}
-
-/* save NAME FILE [--compressed] [--running|--paused]; restore FILE [--running|--paused]. */
-static int run_save(struct mig *m, bool restore, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "compressed", no_argument, NULL, MO_COMPRESSED },
-		{ "running", no_argument, NULL, MO_RUNNING },
-		{ "paused", no_argument, NULL, MO_PAUSED },
-		{ "json", no_argument, NULL, MO_JSON },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool compressed = false, running = false, paused = false;
-	struct json_object *a, *ret = NULL;
-	_cleanup_free_ char *file = NULL;
-	int o, r;
-
-	optind = 0;
-	while ((o = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (o == MO_COMPRESSED && !restore)
-			compressed = true;
-		else if (o == MO_RUNNING)
-			running = true;
-		else if (o == MO_PAUSED)
-			paused = true;
-		else if (o == MO_JSON)
-			m->json = true;
-		else
-			return usage("%s: bad option '%s'", argv[0], argv[optind - 1]);
-	}
-	if (argc - optind != (restore ? 1 : 2))
-		return usage(restore ? "restore: expected FILE" : "save: expected NAME FILE");
-	if (running && paused)
-		return usage("%s: --running and --paused exclude each other", argv[0]);
-	m->name = restore ? NULL : argv[optind];
-	file = absolute(argv[argc - 1]);
-	if (!file || ctl_connect(m->src_uri, m->call_timeout_ms, &m->src) < 0)
-		return EXIT_FAILURE;
-	a = restore ? json_object_new_object() : named(m);
-	json_object_object_add(a, "file", json_object_new_string(file));
-	if (compressed)
-		json_object_object_add(a, "compressed", json_object_new_boolean(true));
-	if (running || paused)
-		json_object_object_add(a, running ? "running" : "paused", json_object_new_boolean(true));
-	r = step(m, m->src, restore ? "restore-domain" : "save-domain", a, &ret);
-	if (r < 0)
-		ctl_err("%s", m->first_err);
-	else if (m->json)
-		ctl_print_json(ret);
-	else if (restore)
-		printf("Domain '%s' restored from %s\n", get_str(ret, "name"), file);
-	else
-		printf("Domain '%s' saved to %s\n", m->name, file);
-	json_object_put(ret);
-	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
 int ctl_migration_main(const char *uri, bool json, int timeout_ms, int argc, char **argv)
 {
 	static const char *const job_cmds[] = {
@@ -623,8 +566,6 @@ int ctl_migration_main(const char *uri, bool json, int timeout_ms, int argc, cha
 
 	if (strcmp(argv[0], "migrate") == 0)
 		r = run_migrate(&m, argc, argv);
-	if (strcmp(argv[0], "save") == 0 || strcmp(argv[0], "restore") == 0)
-		r = run_save(&m, argv[0][0] == 'r', argc, argv);
 	for (size_t i = 0; i < ARRAY_SIZE(job_cmds); i++)
 		if (strcmp(argv[0], job_cmds[i]) == 0)
 			r = run_job_cmd(&m, argv[0], argc, argv);
